@@ -1,0 +1,137 @@
+"""mlops-factory's Copier extension, loaded by file path through copier-template-extensions.
+
+It gives the questionnaire its checks (Jinja globals used by validators and defaults) and, when
+Copier starts rendering, stages the skeleton plus the chosen subtrees in a git-ignored folder of
+the template checkout; ``_subdirectory`` points Copier at that folder.
+
+The package beside this file is imported under a name unique to this checkout, so that
+``copier update`` runs the old factory version's code for the old render and the new code for
+the new one, even though both happen in one Python process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import importlib.util
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from copier_template_extensions import ContextHook
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+
+STAGE_FOLDER = ".stage"
+SKELETON_FOLDER = "template"
+
+
+def _load_package() -> ModuleType:
+    package_dir = Path(__file__).resolve().parent / "mlops_factory"
+    name = "mlops_factory_" + hashlib.sha256(str(package_dir).encode()).hexdigest()[:16]
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, package_dir / "__init__.py", submodule_search_locations=[str(package_dir)]
+        )
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+factory = _load_package()
+
+
+def _template_root(context: Mapping[str, Any]) -> Path:
+    return Path(str(context["_copier_conf"]["src_path"]))
+
+
+def _given_with_data(context: Mapping[str, Any], field: str) -> bool:
+    """Answers passed with --data are checked once, before rendering, by ``first_problem``.
+
+    Copier reports a validator failure on a --data answer as a traceback; the render-time check
+    reports the same sentence as a clean error instead.
+    """
+    return field in (context["_copier_conf"]["data"] or {})
+
+
+@pass_context
+def factory_problem(context: Context, field: str) -> str:
+    """Validator for a text question: the problem with the answer being typed, or ""."""
+    if _given_with_data(context, field):
+        return ""
+    return factory.answers.field_problem(field, context.get_all(), _template_root(context))
+
+
+@pass_context
+def unavailable(context: Context, axis: str, value: str) -> str:
+    """Per-choice validator: why this choice leads to no project the source can build, or ""."""
+    if _given_with_data(context, axis):
+        return ""
+    answers = context.get_all()
+    try:
+        source = factory.answers.template_source(answers, _template_root(context))
+        fixed = {earlier: str(answers[earlier]) for earlier in factory.axes.axes_before(axis)}
+        return factory.answers.choice_problem(source, fixed, axis, value)
+    except factory.errors.FactoryError as error:
+        return str(error)
+
+
+@pass_context
+def preferred(context: Context, axis: str) -> str:
+    """Default for an axis question: the first choice that still leads to a buildable project.
+
+    Raises ``FactoryError`` (printed as one sentence) when no choice does, or the source is unusable.
+    """
+    answers = context.get_all()
+    source = factory.answers.template_source(answers, _template_root(context))
+    fixed = {earlier: str(answers[earlier]) for earlier in factory.axes.axes_before(axis)}
+    return factory.answers.preferred_choice(source, fixed, axis)
+
+
+class FactoryExtension(ContextHook):
+    """Adds the questionnaire's checks and, in the render phase, the staged tree and Azure names."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.globals.update(factory_problem=factory_problem, unavailable=unavailable, preferred=preferred)
+        self._staged: dict[tuple[str, ...], str] = {}
+
+    def hook(self, context: dict[str, Any]) -> None:
+        if str(context.get("_copier_phase")) != "render":
+            context["_stage_dir"] = SKELETON_FOLDER
+            return
+        key = tuple(
+            str(context.get(field, ""))
+            for field in ("project_template_github_url", "project_template_ref", *factory.axes.AXES)
+        )
+        if key not in self._staged:
+            self._staged[key] = self._stage(context)
+        context["_stage_dir"] = self._staged[key]
+        context["azure_names"] = factory.naming.project_names(str(context["namespace"]), str(context["postfix"]))
+
+    def _stage(self, context: Mapping[str, Any]) -> str:
+        """Check every answer once more, then build the staged tree; return its path for ``_subdirectory``."""
+        template_root = _template_root(context)
+        problem = factory.answers.first_problem(context, template_root)
+        if problem:
+            raise factory.errors.FactoryError(problem)
+        source = factory.answers.template_source(context, template_root)
+        combination = {axis: str(context[axis]) for axis in factory.axes.AXES}
+        parts = source.manifest.parts_for(combination)
+
+        stage_parent = template_root / STAGE_FOLDER
+        stage_parent.mkdir(exist_ok=True)
+        staged = Path(tempfile.mkdtemp(dir=stage_parent, prefix="render-"))
+        atexit.register(shutil.rmtree, staged, True)
+        try:
+            factory.staging.stage_project(template_root / SKELETON_FOLDER, source, parts, staged)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        return staged.relative_to(template_root).as_posix()

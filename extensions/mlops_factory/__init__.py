@@ -1,0 +1,5 @@
+"""mlops-factory's extension code: answers, Azure names, template sources, staging."""
+
+from . import answers, axes, cache, errors, git, manifest, naming, regions, sources, staging, tree
+
+__all__ = ["answers", "axes", "cache", "errors", "git", "manifest", "naming", "regions", "sources", "staging", "tree"]

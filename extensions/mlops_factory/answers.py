@@ -1,0 +1,211 @@
+"""Checks of every answer, each giving one sentence that names the field and what is allowed.
+
+The same checks serve Copier's validators at the prompt and the final check before rendering (which
+also covers ``--data`` and ``--defaults`` answers), so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from . import naming
+from .axes import AXES, Combination, completions
+from .cache import cache_root
+from .errors import FactoryError
+from .regions import AZURE_ML_REGIONS
+from .sources import BUILTIN, BuiltinSource, GitSource, TemplateSource, ref_problem, source_url_problem
+
+DEFAULT_POSTFIX = "0001"
+_PROJECT_NAME = re.compile(r"[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,39}")
+_GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+_SERVICE_CONNECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
+
+_sources: dict[tuple[str, str, str], TemplateSource] = {}
+
+
+def template_source(answers: Mapping[str, Any], template_root: Path) -> TemplateSource:
+    """The source the answers point at, shared by every check and render of this process."""
+    url = str(answers.get("project_template_github_url") or BUILTIN).strip()
+    ref = str(answers.get("project_template_ref") or "").strip() if url != BUILTIN else ""
+    key = (url, ref, str(template_root) if url == BUILTIN else "")
+    if key not in _sources:
+        if url == BUILTIN:
+            _sources[key] = BuiltinSource(template_root / "subtrees")
+        else:
+            _sources[key] = GitSource(url, ref, cache_root())
+    return _sources[key]
+
+
+# -- one check per question ------------------------------------------------------------------------
+def _project_name(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if _PROJECT_NAME.fullmatch(value):
+        return ""
+    return (
+        f"project_name '{value}' is not allowed: use 3-40 lowercase letters, digits and single hyphens, "
+        "starting with a letter and ending with a letter or digit"
+    )
+
+
+def _github_org_name(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if _GITHUB_OWNER.fullmatch(value):
+        return ""
+    return (
+        f"github_org_name '{value}' is not a GitHub organisation or user name: use 1-39 letters, digits "
+        "and single hyphens, not starting or ending with a hyphen"
+    )
+
+
+def _source_url(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    problem = source_url_problem(value)
+    if problem or value == BUILTIN:
+        return problem
+    source = template_source({"project_template_github_url": value}, root)
+    return source.reachability_problem() if isinstance(source, GitSource) else ""
+
+
+def _source_ref(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if str(answers.get("project_template_github_url", BUILTIN)).strip() == BUILTIN:
+        return ""
+    problem = ref_problem(value)
+    if problem:
+        return problem
+    try:
+        template_source(answers, root).manifest  # resolves the ref and reads the listing
+    except FactoryError as error:
+        return str(error)
+    return ""
+
+
+def _name_limits(namespace: str, postfix: str, field: str) -> str:
+    breach = naming.longest_breach(namespace, postfix)
+    if not breach:
+        return ""
+    rule, name, excess = breach
+    return (
+        f"{field} makes the {rule.label} name '{name}' {len(name)} characters long and Azure allows "
+        f"{rule.max_length}: shorten namespace or postfix by {excess} "
+        f"(with postfix '{postfix}', namespace may have at most {naming.max_namespace_length(postfix)} characters)"
+    )
+
+
+def _namespace(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if not naming.NAMESPACE_PATTERN.fullmatch(value) or len(value) < 2:
+        return (
+            f"namespace '{value}' is not allowed: use at least 2 lowercase letters and digits, starting with a letter "
+            "(it goes into storage account and registry names, which allow nothing else)"
+        )
+    postfix = str(answers.get("postfix") or DEFAULT_POSTFIX)
+    return _name_limits(value, postfix if naming.POSTFIX_PATTERN.fullmatch(postfix) else DEFAULT_POSTFIX, "namespace")
+
+
+def _postfix(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if not naming.POSTFIX_PATTERN.fullmatch(value) or len(value) > 8:
+        return f"postfix '{value}' is not allowed: use 1-8 lowercase letters and digits"
+    return _name_limits(str(answers.get("namespace", "")), value, "postfix")
+
+
+def _location(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if value in AZURE_ML_REGIONS:
+        return ""
+    hint = value.lower().replace(" ", "")
+    suggestion = f" (did you mean '{hint}'?)" if hint in AZURE_ML_REGIONS else ""
+    return (
+        f"location '{value}' is not an Azure region with Azure Machine Learning{suggestion}: use the region's "
+        "short name as 'az account list-locations -o table' prints it, e.g. westeurope or eastus2"
+    )
+
+
+def _service_connection(field: str) -> Callable[[str, Mapping[str, Any], Path], str]:
+    def check(value: str, answers: Mapping[str, Any], root: Path) -> str:
+        if _SERVICE_CONNECTION.fullmatch(value):
+            return ""
+        return (
+            f"{field} '{value}' is not a valid Azure DevOps service connection name: use 1-64 letters, digits, "
+            "spaces, dots, hyphens and underscores, starting with a letter or digit"
+        )
+
+    return check
+
+
+def _remote_url(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if not value:
+        return ""
+    if value.strip() == BUILTIN or source_url_problem(value):
+        return (
+            f"remote_url '{value}' is not a git remote: give an https://, ssh:// or git@host:org/repo.git URL "
+            "(or leave it empty to push later yourself)"
+        )
+    return ""
+
+
+FIELD_CHECKS: dict[str, Callable[[str, Mapping[str, Any], Path], str]] = {
+    "project_name": _project_name,
+    "project_template_github_url": _source_url,
+    "project_template_ref": _source_ref,
+    "github_org_name": _github_org_name,
+    "location": _location,
+    "namespace": _namespace,
+    "postfix": _postfix,
+    "ado_service_connection_dev": _service_connection("ado_service_connection_dev"),
+    "ado_service_connection_prod": _service_connection("ado_service_connection_prod"),
+    "remote_url": _remote_url,
+}
+
+
+def field_problem(field: str, answers: Mapping[str, Any], template_root: Path) -> str:
+    check = FIELD_CHECKS.get(field)
+    if check is None or field not in answers:
+        return ""
+    return check(str(answers[field]).strip() if field != "project_template_ref" else str(answers[field]), answers, template_root)
+
+
+# -- which combinations the source can build -------------------------------------------------------
+def combination_problem(source: TemplateSource, combination: Combination) -> str:
+    """Why ``source`` cannot build ``combination`` ("" when it can)."""
+    for part in source.manifest.parts_for(combination):
+        if part.required and not source.tree.contains(part.source):
+            return f"{source.description} has no {part.what} ({part.source}/)"
+    return ""
+
+
+def choice_problem(source: TemplateSource, fixed: Mapping[str, str], axis: str, value: str) -> str:
+    """Why choosing ``value`` for ``axis`` after the axes in ``fixed`` leads to no buildable project."""
+    reasons = [combination_problem(source, combination) for combination in completions({**fixed, axis: value})]
+    if not reasons or all(reasons):
+        return f"not in this template source: {reasons[0]}" if reasons else "not a known choice"
+    return ""
+
+
+def preferred_choice(source: TemplateSource, fixed: Mapping[str, str], axis: str) -> str:
+    """The first choice of ``axis`` that still leads to a buildable project (the questionnaire's default)."""
+    reasons = []
+    for value in AXES[axis]:
+        problem = choice_problem(source, fixed, axis, value)
+        if not problem:
+            return value
+        reasons.append(problem)
+    chosen = ", ".join(f"{key}={value}" for key, value in fixed.items())
+    raise FactoryError(
+        f"{source.description} cannot build any project{' with ' + chosen if chosen else ''}: "
+        f"{reasons[0].removeprefix('not in this template source: ')}"
+    )
+
+
+def first_problem(answers: Mapping[str, Any], template_root: Path) -> str:
+    """The first thing wrong with a complete set of answers, checked in questionnaire order."""
+    for field in FIELD_CHECKS:
+        problem = field_problem(field, answers, template_root)
+        if problem:
+            return problem
+    for axis, values in AXES.items():
+        if answers.get(axis) not in values:
+            return f"{axis} '{answers.get(axis)}' is not one of {', '.join(values)}"
+    source = template_source(answers, template_root)
+    combination = {axis: str(answers[axis]) for axis in AXES}
+    problem = combination_problem(source, combination)
+    if problem:
+        return f"{'/'.join(combination.values())} cannot be generated: {problem}"
+    return ""

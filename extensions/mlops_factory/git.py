@@ -1,0 +1,158 @@
+"""Git plumbing for fork sources, through plumbum: ask a remote for its refs, fetch one commit's
+trees without blobs, fetch only the blobs of the chosen subtrees, archive them."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from plumbum import ProcessExecutionError, ProcessTimedOut, local
+
+from .errors import FactoryError
+
+NETWORK_TIMEOUT_SECONDS = 300
+
+
+class GitError(Exception):
+    """A git command failed; ``reason`` is git's own last line of explanation."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    meaningful = [line for line in lines if line.startswith(("fatal:", "error:", "ERROR:"))]
+    return (meaningful or lines or ["git gave no reason"])[-1]
+
+
+def _environment() -> dict[str, str]:
+    """Never let git wait for a password or a host-key question: a prompt would hang Copier."""
+    env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never", "LC_ALL": "C"}
+    if "GIT_SSH_COMMAND" not in os.environ:
+        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+    return env
+
+
+def is_local_url(url: str) -> bool:
+    return url.startswith("file://") or url.startswith("/") or bool(re.match(r"^[A-Za-z]:[\\/]", url))
+
+
+def run_git(*args: str, cwd: str | None = None, stdin: bytes | None = None, binary: bool = False) -> str | bytes:
+    """Run git; raise ``GitError`` with git's explanation on failure or time-out."""
+    git = local["git"]
+    with local.env(**_environment()):
+        command = git.with_cwd(cwd) if cwd else git
+        try:
+            if binary or stdin is not None:
+                process = command[args].popen(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                out, err = process.communicate(stdin, timeout=NETWORK_TIMEOUT_SECONDS)
+                if process.returncode:
+                    raise GitError(_last_line(err.decode(errors="replace")))
+                return out if binary else out.decode()
+            return command(*args, timeout=NETWORK_TIMEOUT_SECONDS)
+        except ProcessExecutionError as error:
+            raise GitError(_last_line(error.stderr or str(error))) from None
+        except (ProcessTimedOut, subprocess.TimeoutExpired):
+            raise GitError(f"git {args[0]} did not finish within {NETWORK_TIMEOUT_SECONDS} seconds") from None
+        except FileNotFoundError:
+            raise FactoryError("git is not installed or not on PATH; install git to use a git template source") from None
+
+
+@dataclass(frozen=True)
+class RemoteRefs:
+    tags: dict[str, str]  # tag name -> commit it points at (annotated tags peeled)
+    branches: set[str]
+
+
+def list_remote_refs(url: str) -> RemoteRefs:
+    output = run_git("ls-remote", "--tags", "--heads", "--", url)
+    tags: dict[str, str] = {}
+    peeled: dict[str, str] = {}
+    branches: set[str] = set()
+    for line in str(output).splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref.startswith("refs/heads/"):
+            branches.add(ref.removeprefix("refs/heads/"))
+        elif ref.startswith("refs/tags/"):
+            name = ref.removeprefix("refs/tags/")
+            if name.endswith("^{}"):
+                peeled[name[:-3]] = sha
+            else:
+                tags[name] = sha
+    tags.update(peeled)
+    return RemoteRefs(tags, branches)
+
+
+class PartialClone:
+    """A bare repository holding one commit's trees; blobs are fetched only when asked for."""
+
+    def __init__(self, path: str, url: str) -> None:
+        self.path = path
+        self.url = url
+        run_git("init", "--bare", "--quiet", path)
+        run_git("remote", "add", "origin", url, cwd=path)
+
+    def _fetch_args(self) -> list[str]:
+        # A local repository serves partial clones only when its upload-pack allows filters.
+        if is_local_url(self.url):
+            return ["--upload-pack=git -c uploadpack.allowFilter=true upload-pack"]
+        return []
+
+    def fetch_commit(self, commit: str) -> None:
+        run_git("fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", *self._fetch_args(),
+                "origin", commit, cwd=self.path)
+
+    def list_tree(self, commit: str) -> list[tuple[str, str, str]]:
+        """(mode, blob sha, path) for every file of the commit."""
+        output = str(run_git("ls-tree", "-r", "--full-tree", "-z", commit, cwd=self.path))
+        entries = []
+        for record in output.split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            mode, kind, sha = meta.split()
+            if kind == "blob":
+                entries.append((mode, sha, path))
+        return entries
+
+    def fetch_blobs(self, shas: list[str]) -> None:
+        """Fetch many blobs in one round trip (a lazy checkout would fetch them one by one)."""
+        if shas:
+            run_git("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--filter=blob:none",
+                    *self._fetch_args(), "--stdin", "origin", cwd=self.path,
+                    stdin="\n".join(shas).encode() + b"\n")
+
+    def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
+        if not shas:
+            return {}
+        output = run_git("cat-file", "--batch", cwd=self.path, stdin="\n".join(shas).encode() + b"\n", binary=True)
+        assert isinstance(output, bytes)
+        blobs: dict[str, bytes] = {}
+        position = 0
+        for sha in shas:
+            header_end = output.index(b"\n", position)
+            size = int(output[position:header_end].split()[2])
+            blobs[sha] = output[header_end + 1 : header_end + 1 + size]
+            position = header_end + 1 + size + 1
+        return blobs
+
+    def archive(self, commit: str, paths: list[str]) -> bytes:
+        output = run_git("archive", "--format=tar", commit, "--", *paths, cwd=self.path, binary=True)
+        assert isinstance(output, bytes)
+        return output
+
+
+def display_url(url: str) -> str:
+    """The URL without any credentials embedded in it, for messages."""
+    parts = urlsplit(url)
+    if parts.password or parts.username and parts.scheme in {"http", "https"}:
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        return parts._replace(netloc=netloc).geturl()
+    return url

@@ -1,0 +1,61 @@
+"""Lay the skeleton and the chosen subtrees out as the generated project, for Copier to render."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path, PurePosixPath
+
+from .errors import FactoryError
+from .manifest import ResolvedPart
+from .sources import TemplateSource
+
+# Build artefacts that may lie in a local factory checkout; never part of a project.
+_JUNK = {"__pycache__", ".DS_Store", ".pytest_cache", ".ruff_cache"}
+
+
+def _walk_files(root: Path) -> list[PurePosixPath]:
+    if root.is_file():
+        return [PurePosixPath()]
+    found: list[PurePosixPath] = []
+    for directory, subdirectories, filenames in os.walk(root, followlinks=True):
+        subdirectories[:] = sorted(name for name in subdirectories if name not in _JUNK)
+        relative = PurePosixPath(Path(directory).relative_to(root).as_posix())
+        found.extend(relative / name for name in sorted(filenames) if name not in _JUNK and not name.endswith(".pyc"))
+    return found
+
+
+def _excluded(relative: PurePosixPath, exclude: tuple[str, ...]) -> bool:
+    return any(relative == PurePosixPath(path) or PurePosixPath(path) in relative.parents for path in exclude)
+
+
+def stage_project(skeleton: Path, source: TemplateSource, parts: list[ResolvedPart], destination: Path) -> None:
+    """Copy ``skeleton`` and every part into ``destination``, refusing two writers of one file."""
+    written: dict[PurePosixPath, str] = {}
+
+    def place(origin: Path, target: PurePosixPath, writer: str) -> None:
+        if target in written:
+            raise FactoryError(
+                f"{source.description}: {writer} and {written[target]} both provide '{target}'; "
+                "each project file must come from one place (fix the manifest)"
+            )
+        written[target] = writer
+        destination_file = destination / target
+        destination_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copyfile(origin, destination_file)
+        except OSError as error:
+            raise FactoryError(f"{source.description}: could not read '{origin.name}' of {writer}: {error.strerror}") from None
+        shutil.copymode(origin, destination_file)
+
+    for relative in _walk_files(skeleton):
+        place(skeleton / relative, relative, "the factory skeleton")
+
+    local_paths = source.materialise(parts)
+    for part in parts:
+        if part.source not in local_paths:
+            continue  # an optional part the source does not have
+        root = local_paths[part.source]
+        for relative in _walk_files(root):
+            if not _excluded(relative, part.exclude):
+                place(root / relative, PurePosixPath(part.target) / relative, f"'{part.source}'")

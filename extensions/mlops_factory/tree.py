@@ -1,0 +1,80 @@
+"""The file listing of a template source, enough to decide which combinations it can build."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SourceTree:
+    """Every file path in a source (POSIX, relative to its root) and its symlinks' targets."""
+
+    files: frozenset[str]
+    symlinks: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def directories(self) -> frozenset[str]:
+        found = {"."}
+        for path in self.files:
+            parent = posixpath.dirname(path)
+            while parent and parent not in found:
+                found.add(parent)
+                parent = posixpath.dirname(parent)
+        return frozenset(found)
+
+    def contains(self, path: str) -> bool:
+        return path in self.files or path in self.directories
+
+    def files_under(self, path: str) -> list[str]:
+        if path == ".":
+            return sorted(self.files)
+        if path in self.files:
+            return [path]
+        prefix = path.rstrip("/") + "/"
+        return sorted(file for file in self.files if file.startswith(prefix))
+
+    def escaping_symlink(self, paths: Iterable[str]) -> tuple[str, str, str] | None:
+        """The first symlink under ``paths`` whose target leaves its own subtree.
+
+        Returns (link path, link target, subtree) or None. A link may point anywhere inside the
+        subtree it belongs to; anything else could read outside the source or outside what was
+        fetched, so it is refused.
+        """
+        for root in paths:
+            for link in self.files_under(root):
+                if link not in self.symlinks:
+                    continue
+                target = self.symlinks[link]
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+                inside = root == "." or resolved == root or resolved.startswith(root.rstrip("/") + "/")
+                escapes_source = resolved == ".." or resolved.startswith("../")
+                if target.startswith("/") or escapes_source or not inside:
+                    return link, target, root
+        return None
+
+
+def scan_directory(root: Path) -> SourceTree:
+    """List a source that lies on disk (the built-in ``subtrees/``)."""
+    files: set[str] = set()
+    symlinks: dict[str, str] = {}
+    for directory, subdirectories, filenames in os.walk(root):
+        relative_dir = Path(directory).relative_to(root)
+        for name in list(subdirectories):
+            full = Path(directory, name)
+            if full.is_symlink():
+                relative = (relative_dir / name).as_posix()
+                files.add(relative)
+                symlinks[relative] = os.readlink(full)
+                subdirectories.remove(name)
+        for name in filenames:
+            relative = (relative_dir / name).as_posix()
+            files.add(relative)
+            full = Path(directory, name)
+            if full.is_symlink():
+                symlinks[relative] = os.readlink(full)
+    return SourceTree(frozenset(files), symlinks)

@@ -1,0 +1,139 @@
+"""An organisation's fork as the template source: pinned refs, the default mapping, the cache."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import FORK_ANSWERS, cli, commit_all, git, write_files
+from copier.errors import UserMessageError
+
+
+def fork_answers(fork: Path, ref: str = "v1", **overrides: str) -> dict[str, str]:
+    return {"project_template_github_url": f"file://{fork}", "project_template_ref": ref, **FORK_ANSWERS, **overrides}
+
+
+def test_copy_from_a_fork_without_manifest_uses_the_upstream_mapping(session_factory, fork, render, tmp_path, tracked_files):
+    project = render(session_factory, tmp_path / "project", **fork_answers(fork))
+    files = tracked_files(project)
+    assert "infrastructure/main.tf" in files
+    assert ".github/workflows/tf-gha-deploy-infra.yml" in files
+    assert ".github/workflows/deploy-model-training-pipeline.yml" in files
+    assert "data-science/src/train.py" in files
+    assert "data/taxi.csv" in files
+    assert "mlops/azureml/train/pipeline.yml" in files
+    # CI of the other orchestrator and of the other infrastructure tool stays out.
+    assert not any(path.startswith(("mlops/devops-pipelines", "infrastructure/devops-pipelines", "infrastructure/github-actions")) for path in files)
+    assert not any(path.endswith(".bicep") for path in files)
+    # Fork files are copied byte for byte.
+    assert (project / "data-science/src/train.py").read_text() == "print('train v1')\n"
+
+
+def test_fork_and_builtin_sources_produce_the_same_layout(session_factory, fork, render, tmp_path, tracked_files):
+    from_fork = render(session_factory, tmp_path / "fork-project", **fork_answers(fork))
+    builtin = render(session_factory, tmp_path / "builtin-project", **FORK_ANSWERS)
+
+    def layout(project: Path) -> set[str]:
+        folders = {str(Path(path).parent) for path in tracked_files(project)}
+        return {folder for folder in folders if folder.split("/")[0] in {"infrastructure", "data-science", "data", "mlops", ".github"}
+                and folder.count("/") <= 1}
+
+    assert {"infrastructure", "data-science/src", "data", "mlops/azureml", ".github/workflows"} <= layout(from_fork)
+    assert layout(from_fork) <= layout(builtin)
+    assert {path for path in tracked_files(from_fork) if "/" not in path} == {path for path in tracked_files(builtin) if "/" not in path}
+
+
+def test_a_second_copy_is_served_from_the_cache_without_git(session_factory, fork, render, tmp_path, isolated_cache):
+    first = render(session_factory, tmp_path / "first", **fork_answers(fork))
+    # Take the fork away: a second copy can only succeed if nothing is fetched.
+    shutil.move(fork, tmp_path / "fork-moved-away")
+    second = render(session_factory, tmp_path / "second", **fork_answers(fork))
+    assert (second / "data-science/src/train.py").read_text() == (first / "data-science/src/train.py").read_text()
+    assert any(isolated_cache.rglob("listing.json"))
+
+
+def test_a_commit_sha_pins_the_source_like_a_tag(session_factory, fork, render, tmp_path):
+    sha = git(fork, "rev-parse", "v1")
+    project = render(session_factory, tmp_path / "project", **fork_answers(fork, ref=sha))
+    assert (project / "data-science/src/train.py").read_text() == "print('train v1')\n"
+
+
+def test_the_cold_fetch_takes_only_the_chosen_subtrees(session_factory, fork, render, tmp_path, isolated_cache):
+    write_files(fork, {"nlp/aml-cli-v2/data-science/big.bin": "x" * 100_000})
+    commit_all(fork, "large unrelated subtree", tag="v1-big")
+    render(session_factory, tmp_path / "project", **fork_answers(fork, ref="v1-big"))
+    cached = [path for path in isolated_cache.rglob("*") if path.is_file()]
+    assert not any(path.name == "big.bin" for path in cached)
+    assert sum(path.stat().st_size for path in cached) < 50_000
+
+
+@pytest.mark.parametrize(
+    ("answers", "reason"),
+    [
+        ({"infrastructure_version": "bicep"},
+         "has no GitHub Actions workflows for bicep infrastructure (infrastructure/bicep/github-actions/)"),
+        ({"mlops_version": "python-sdk-v1"},
+         "has no classical data-science code for python-sdk-v1 (classical/python-sdk-v1/data-science/)"),
+        ({"project_type": "nlp"}, "has no nlp data-science code for aml-cli-v2 (nlp/aml-cli-v2/data-science/)"),
+    ],
+)
+def test_a_combination_the_fork_lacks_is_refused_with_its_reason(session_factory, fork, render, tmp_path, answers, reason):
+    with pytest.raises(UserMessageError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        render(session_factory, tmp_path / "project", **fork_answers(fork, **answers))
+    assert not (tmp_path / "project").exists()
+
+
+def test_the_prompt_greys_out_what_the_fork_lacks(session_factory, fork, tmp_path):
+    """The per-choice validators, as questionary shows them: disabled choices carry the reason."""
+    from copier._main import Worker
+    from copier._user_data import Question
+    from plumbum import local
+
+    worker = Worker(src_path=str(session_factory), dst_path=tmp_path / "p", unsafe=True, defaults=True,
+                    data={"project_template_github_url": f"file://{fork}", "project_template_ref": "v1",
+                          "infrastructure_version": "bicep", "project_type": "classical", "mlops_version": "aml-cli-v2"})
+    with local.cwd(tmp_path):
+        worker._ask()
+    question = Question(answers=worker.answers, context=worker._render_context(), jinja_env=worker.jinja_env, settings=worker.settings,
+                        var_name="orchestration", **worker.template.questions_data["orchestration"])
+    disabled = {choice.value: choice.disabled for choice in question._formatted_choices}
+    assert disabled["azure-devops"] == ""
+    assert disabled["github-actions"].startswith("not in this template source:")
+    assert "GitHub Actions workflows for bicep infrastructure" in disabled["github-actions"]
+    assert question.get_default() == "azure-devops"
+
+
+def test_a_fork_manifest_decides_the_mapping(session_factory, fork, render, tmp_path, tracked_files):
+    write_files(fork, {
+        "mlops-factory.yml": (
+            "manifest_version: 1\nparts:\n"
+            "  - {from: infrastructure/terraform, to: infra, exclude: [github-actions, devops-pipelines]}\n"
+            "  - {from: shared-ds, to: data-science}\n"
+            "  - {from: classical/aml-cli-v2/mlops/azureml, to: mlops/azureml}\n"
+        ),
+        "shared-ds/src/train.py": "print('shared')\n",
+    })
+    commit_all(fork, "add a manifest", tag="v1-manifest")
+    project = render(session_factory, tmp_path / "project", **fork_answers(fork, ref="v1-manifest"))
+    files = tracked_files(project)
+    assert {"infra/main.tf", "data-science/src/train.py", "mlops/azureml/train/pipeline.yml"} <= files
+    assert not any(path.startswith(".github/") for path in files)
+
+
+def test_two_copies_sharing_a_cold_cache_both_succeed_identically(session_factory, fork, tmp_path, isolated_cache, tracked_files):
+    def copy(name: str) -> subprocess.CompletedProcess[str]:
+        return cli("copy", "--trust", "--defaults", "--quiet", "--vcs-ref=1.0.0",
+                   f"--data=project_template_github_url=file://{fork}", "--data=project_template_ref=v1",
+                   str(session_factory), str(tmp_path / name))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(copy, ["one", "two"]))
+    assert [result.returncode for result in results] == [0, 0], [result.stderr for result in results]
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert tracked_files(one) == tracked_files(two)
+    for path in tracked_files(one):
+        assert (one / path).read_bytes() == (two / path).read_bytes(), path
+    assert not [path for path in isolated_cache.rglob("*.tmp")], "no half-written cache entries"
