@@ -34,8 +34,11 @@ def commit_environment() -> dict[str, str]:
     """Commit as the user when git knows who they are, else under a neutral identity (said aloud)."""
     env = dict(os.environ)
     if not git("config", "user.email").stdout.strip() and "GIT_AUTHOR_EMAIL" not in env:
-        print("git has no user.email configured: the first commit is authored by 'mlops-factory'; "
-              "amend it with: git commit --amend --reset-author", file=sys.stderr)
+        print(
+            "git has no user.email configured: the first commit is authored by 'mlops-factory'; "
+            "amend it with: git commit --amend --reset-author",
+            file=sys.stderr,
+        )
         env.update(FALLBACK_IDENTITY)
     return env
 
@@ -51,21 +54,27 @@ def main(argv: list[str] | None = None) -> int:
     for step in (("init", "--quiet", "-b", "main"), ("add", "--all")):
         result = git(*step)
         if result.returncode:
-            print(f"git {step[0]} failed, the project is kept without a commit: {result.stderr.strip()}", file=sys.stderr)
+            print(
+                f"git {step[0]} failed, the project is kept without a commit: {result.stderr.strip()}", file=sys.stderr
+            )
             return 0
-    result = git("commit", "--quiet", "--no-verify", "-m", "Generate project with mlops-factory", env=commit_environment())
+    result = git(
+        "commit", "--quiet", "--no-verify", "-m", "Generate project with mlops-factory", env=commit_environment()
+    )
     if result.returncode:
         print(f"The first commit failed, the project is kept uncommitted: {result.stderr.strip()}", file=sys.stderr)
         return 0
     if not args.remote_url:
         return 0
     git("remote", "add", "origin", args.remote_url)
-    push = git("push", "--quiet", "-u", "origin", "main",
-               env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+    push = git("push", "--quiet", "-u", "origin", "main", env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
     if push.returncode:
         reason = (push.stderr.strip().splitlines() or ["no reason given"])[-1]
-        print(f"Could not push main to {args.remote_url} ({reason}); the project is committed locally, "
-              "push it later with: git push -u origin main", file=sys.stderr)
+        print(
+            f"Could not push main to {args.remote_url} ({reason}); the project is committed locally, "
+            "push it later with: git push -u origin main",
+            file=sys.stderr,
+        )
     else:
         print(f"Pushed main to {args.remote_url}.", file=sys.stderr)
     return 0

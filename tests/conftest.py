@@ -28,8 +28,7 @@ def copy_factory(destination: Path) -> Path:
     for name in FACTORY_PATHS:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, destination / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".stage"))
+            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".stage"))
         else:
             shutil.copy2(source, destination / name)
     return destination
@@ -78,27 +77,36 @@ def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) 
     """Run the real `copier` command line, as a user would."""
     copier = Path(sys.executable).with_name("copier")
     return subprocess.run(
-        [str(copier), *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})}, timeout=300,
+        [str(copier), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        timeout=300,
     )
 
 
+WORKFLOW = "name: deploy\non: workflow_dispatch\njobs: {}\n"
+PIPELINE = "trigger: none\nsteps: []\n"
 FORK_FILES: dict[str, str] = {
     "README.md": "# Our fork of the MLOps project template\n",
-    "infrastructure/terraform/main.tf": 'resource "azurerm_resource_group" "main" {\n  name     = var.rg\n  location = var.location\n}\n',
-    "infrastructure/terraform/github-actions/tf-gha-deploy-infra.yml": "name: deploy-infra\non: workflow_dispatch\njobs: {}\n",
-    "infrastructure/terraform/devops-pipelines/tf-ado-deploy-infra.yml": "trigger: none\nsteps: []\n",
+    "infrastructure/terraform/main.tf": 'resource "azurerm_resource_group" "main" {\n  name = var.rg\n}\n',
+    "infrastructure/terraform/github-actions/tf-gha-deploy-infra.yml": WORKFLOW,
+    "infrastructure/terraform/devops-pipelines/tf-ado-deploy-infra.yml": PIPELINE,
     "infrastructure/bicep/main.bicep": "targetScope = 'subscription'\n",
-    "infrastructure/bicep/pipelines/bicep-ado-deploy-infra.yml": "trigger: none\nsteps: []\n",
+    "infrastructure/bicep/pipelines/bicep-ado-deploy-infra.yml": PIPELINE,
 }
 for _version in ("aml-cli-v2", "python-sdk-v2"):
-    FORK_FILES.update({
-        f"classical/{_version}/data-science/src/train.py": "print('train v1')\n",
-        f"classical/{_version}/data/taxi.csv": "a,b\n1,2\n",
-        f"classical/{_version}/mlops/azureml/train/pipeline.yml": "type: pipeline\n",
-        f"classical/{_version}/mlops/github-actions/deploy-model-training-pipeline.yml": "name: train\non: workflow_dispatch\njobs: {}\n",
-        f"classical/{_version}/mlops/devops-pipelines/deploy-model-training-pipeline.yml": "trigger: none\nsteps: []\n",
-    })
+    FORK_FILES.update(
+        {
+            f"classical/{_version}/data-science/src/train.py": "print('train v1')\n",
+            f"classical/{_version}/data/taxi.csv": "a,b\n1,2\n",
+            f"classical/{_version}/mlops/azureml/train/pipeline.yml": "type: pipeline\n",
+            f"classical/{_version}/mlops/github-actions/deploy-model-training-pipeline.yml": WORKFLOW,
+            f"classical/{_version}/mlops/devops-pipelines/deploy-model-training-pipeline.yml": PIPELINE,
+        }
+    )
 
 
 def write_files(root: Path, files: dict[str, str]) -> None:
@@ -138,8 +146,16 @@ def render() -> Callable[..., Path]:
     from copier import run_copy
 
     def _render(template: Path, destination: Path, vcs_ref: str | None = None, **answers: str) -> Path:
-        run_copy(str(template), destination, data=answers, defaults=True, unsafe=True, quiet=True,
-                 vcs_ref=vcs_ref, overwrite=True)
+        run_copy(
+            str(template),
+            destination,
+            data=answers,
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+            vcs_ref=vcs_ref,
+            overwrite=True,
+        )
         return destination
 
     return _render
@@ -155,3 +171,34 @@ def tracked_files() -> Callable[[Path], set[str]]:
         }
 
     return _tracked
+
+
+@pytest.fixture
+def prompt_question(tmp_path: Path):
+    """The Copier question `field` as the interactive prompt sees it, after `answers` were given."""
+    from copier._main import Worker
+    from copier._user_data import Question
+    from plumbum import local
+
+    def _question(template: Path, field: str, **answers: str) -> Question:
+        worker = Worker(
+            src_path=str(template), dst_path=tmp_path / "prompted", unsafe=True, defaults=True, data=answers, quiet=True
+        )
+        with local.cwd(tmp_path):
+            worker._ask()
+        return Question(
+            answers=worker.answers,
+            context=worker._render_context(),
+            jinja_env=worker.jinja_env,
+            settings=worker.settings,
+            var_name=field,
+            **worker.template.questions_data[field],
+        )
+
+    return _question
+
+
+def run_shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", command], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300
+    )

@@ -16,7 +16,9 @@ def fork_answers(fork: Path, ref: str = "v1", **overrides: str) -> dict[str, str
     return {"project_template_github_url": f"file://{fork}", "project_template_ref": ref, **FORK_ANSWERS, **overrides}
 
 
-def test_copy_from_a_fork_without_manifest_uses_the_upstream_mapping(session_factory, fork, render, tmp_path, tracked_files):
+def test_copy_from_a_fork_without_manifest_uses_the_upstream_mapping(
+    session_factory, fork, render, tmp_path, tracked_files
+):
     project = render(session_factory, tmp_path / "project", **fork_answers(fork))
     files = tracked_files(project)
     assert "infrastructure/main.tf" in files
@@ -26,7 +28,10 @@ def test_copy_from_a_fork_without_manifest_uses_the_upstream_mapping(session_fac
     assert "data/taxi.csv" in files
     assert "mlops/azureml/train/pipeline.yml" in files
     # CI of the other orchestrator and of the other infrastructure tool stays out.
-    assert not any(path.startswith(("mlops/devops-pipelines", "infrastructure/devops-pipelines", "infrastructure/github-actions")) for path in files)
+    assert not any(
+        path.startswith(("mlops/devops-pipelines", "infrastructure/devops-pipelines", "infrastructure/github-actions"))
+        for path in files
+    )
     assert not any(path.endswith(".bicep") for path in files)
     # Fork files are copied byte for byte.
     assert (project / "data-science/src/train.py").read_text() == "print('train v1')\n"
@@ -38,12 +43,18 @@ def test_fork_and_builtin_sources_produce_the_same_layout(session_factory, fork,
 
     def layout(project: Path) -> set[str]:
         folders = {str(Path(path).parent) for path in tracked_files(project)}
-        return {folder for folder in folders if folder.split("/")[0] in {"infrastructure", "data-science", "data", "mlops", ".github"}
-                and folder.count("/") <= 1}
+        return {
+            folder
+            for folder in folders
+            if folder.split("/")[0] in {"infrastructure", "data-science", "data", "mlops", ".github"}
+            and folder.count("/") <= 1
+        }
 
     assert {"infrastructure", "data-science/src", "data", "mlops/azureml", ".github/workflows"} <= layout(from_fork)
     assert layout(from_fork) <= layout(builtin)
-    assert {path for path in tracked_files(from_fork) if "/" not in path} == {path for path in tracked_files(builtin) if "/" not in path}
+    assert {path for path in tracked_files(from_fork) if "/" not in path} == {
+        path for path in tracked_files(builtin) if "/" not in path
+    }
 
 
 def test_a_second_copy_is_served_from_the_cache_without_git(session_factory, fork, render, tmp_path, isolated_cache):
@@ -73,32 +84,36 @@ def test_the_cold_fetch_takes_only_the_chosen_subtrees(session_factory, fork, re
 @pytest.mark.parametrize(
     ("answers", "reason"),
     [
-        ({"infrastructure_version": "bicep"},
-         "has no GitHub Actions workflows for bicep infrastructure (infrastructure/bicep/github-actions/)"),
-        ({"mlops_version": "python-sdk-v1"},
-         "has no classical data-science code for python-sdk-v1 (classical/python-sdk-v1/data-science/)"),
+        (
+            {"infrastructure_version": "bicep"},
+            "has no GitHub Actions workflows for bicep infrastructure (infrastructure/bicep/github-actions/)",
+        ),
+        (
+            {"mlops_version": "python-sdk-v1"},
+            "has no classical data-science code for python-sdk-v1 (classical/python-sdk-v1/data-science/)",
+        ),
         ({"project_type": "nlp"}, "has no nlp data-science code for aml-cli-v2 (nlp/aml-cli-v2/data-science/)"),
     ],
 )
-def test_a_combination_the_fork_lacks_is_refused_with_its_reason(session_factory, fork, render, tmp_path, answers, reason):
+def test_a_combination_the_fork_lacks_is_refused_with_its_reason(
+    session_factory, fork, render, tmp_path, answers, reason
+):
     with pytest.raises(UserMessageError, match=reason.replace("(", r"\(").replace(")", r"\)")):
         render(session_factory, tmp_path / "project", **fork_answers(fork, **answers))
     assert not (tmp_path / "project").exists()
 
 
-def test_the_prompt_greys_out_what_the_fork_lacks(session_factory, fork, tmp_path):
+def test_the_prompt_greys_out_what_the_fork_lacks(session_factory, fork, prompt_question):
     """The per-choice validators, as questionary shows them: disabled choices carry the reason."""
-    from copier._main import Worker
-    from copier._user_data import Question
-    from plumbum import local
-
-    worker = Worker(src_path=str(session_factory), dst_path=tmp_path / "p", unsafe=True, defaults=True,
-                    data={"project_template_github_url": f"file://{fork}", "project_template_ref": "v1",
-                          "infrastructure_version": "bicep", "project_type": "classical", "mlops_version": "aml-cli-v2"})
-    with local.cwd(tmp_path):
-        worker._ask()
-    question = Question(answers=worker.answers, context=worker._render_context(), jinja_env=worker.jinja_env, settings=worker.settings,
-                        var_name="orchestration", **worker.template.questions_data["orchestration"])
+    question = prompt_question(
+        session_factory,
+        "orchestration",
+        project_template_github_url=f"file://{fork}",
+        project_template_ref="v1",
+        infrastructure_version="bicep",
+        project_type="classical",
+        mlops_version="aml-cli-v2",
+    )
     disabled = {choice.value: choice.disabled for choice in question._formatted_choices}
     assert disabled["azure-devops"] == ""
     assert disabled["github-actions"].startswith("not in this template source:")
@@ -107,15 +122,18 @@ def test_the_prompt_greys_out_what_the_fork_lacks(session_factory, fork, tmp_pat
 
 
 def test_a_fork_manifest_decides_the_mapping(session_factory, fork, render, tmp_path, tracked_files):
-    write_files(fork, {
-        "mlops-factory.yml": (
-            "manifest_version: 1\nparts:\n"
-            "  - {from: infrastructure/terraform, to: infra, exclude: [github-actions, devops-pipelines]}\n"
-            "  - {from: shared-ds, to: data-science}\n"
-            "  - {from: classical/aml-cli-v2/mlops/azureml, to: mlops/azureml}\n"
-        ),
-        "shared-ds/src/train.py": "print('shared')\n",
-    })
+    write_files(
+        fork,
+        {
+            "mlops-factory.yml": (
+                "manifest_version: 1\nparts:\n"
+                "  - {from: infrastructure/terraform, to: infra, exclude: [github-actions, devops-pipelines]}\n"
+                "  - {from: shared-ds, to: data-science}\n"
+                "  - {from: classical/aml-cli-v2/mlops/azureml, to: mlops/azureml}\n"
+            ),
+            "shared-ds/src/train.py": "print('shared')\n",
+        },
+    )
     commit_all(fork, "add a manifest", tag="v1-manifest")
     project = render(session_factory, tmp_path / "project", **fork_answers(fork, ref="v1-manifest"))
     files = tracked_files(project)
@@ -123,11 +141,21 @@ def test_a_fork_manifest_decides_the_mapping(session_factory, fork, render, tmp_
     assert not any(path.startswith(".github/") for path in files)
 
 
-def test_two_copies_sharing_a_cold_cache_both_succeed_identically(session_factory, fork, tmp_path, isolated_cache, tracked_files):
+def test_two_copies_sharing_a_cold_cache_both_succeed_identically(
+    session_factory, fork, tmp_path, isolated_cache, tracked_files
+):
     def copy(name: str) -> subprocess.CompletedProcess[str]:
-        return cli("copy", "--trust", "--defaults", "--quiet", "--vcs-ref=1.0.0",
-                   f"--data=project_template_github_url=file://{fork}", "--data=project_template_ref=v1",
-                   str(session_factory), str(tmp_path / name))
+        return cli(
+            "copy",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "--vcs-ref=1.0.0",
+            f"--data=project_template_github_url=file://{fork}",
+            "--data=project_template_ref=v1",
+            str(session_factory),
+            str(tmp_path / name),
+        )
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(copy, ["one", "two"]))

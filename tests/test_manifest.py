@@ -11,8 +11,12 @@ def manifest(parts: str) -> str:
 
 
 def test_default_mapping_places_upstream_folders_like_the_project_layout():
-    combination = {"infrastructure_version": "bicep", "project_type": "cv",
-                   "mlops_version": "aml-cli-v2", "orchestration": "azure-devops"}
+    combination = {
+        "infrastructure_version": "bicep",
+        "project_type": "cv",
+        "mlops_version": "aml-cli-v2",
+        "orchestration": "azure-devops",
+    }
     placed = {part.source: part.target for part in DEFAULT_MANIFEST.parts_for(combination)}
     assert placed == {
         "infrastructure/bicep": "infrastructure",
@@ -47,5 +51,7 @@ def test_a_manifest_of_another_format_version_is_refused():
 
 
 def test_when_accepts_one_value_or_a_list():
-    parsed = parse_manifest(manifest("  - {from: a, to: b, when: {orchestration: [github-actions], project_type: cv}}\n"))
+    parsed = parse_manifest(
+        manifest("  - {from: a, to: b, when: {orchestration: [github-actions], project_type: cv}}\n")
+    )
     assert parsed.parts[0].when == {"orchestration": ("github-actions",), "project_type": ("cv",)}

@@ -73,7 +73,7 @@ def _source_ref(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if problem:
         return problem
     try:
-        template_source(answers, root).manifest  # resolves the ref and reads the listing
+        _ = template_source(answers, root).manifest  # resolves the ref and reads the listing
     except FactoryError as error:
         return str(error)
     return ""
@@ -159,7 +159,9 @@ def field_problem(field: str, answers: Mapping[str, Any], template_root: Path) -
     check = FIELD_CHECKS.get(field)
     if check is None or field not in answers:
         return ""
-    return check(str(answers[field]).strip() if field != "project_template_ref" else str(answers[field]), answers, template_root)
+    return check(
+        str(answers[field]).strip() if field != "project_template_ref" else str(answers[field]), answers, template_root
+    )
 
 
 # -- which combinations the source can build -------------------------------------------------------

@@ -18,7 +18,7 @@ Combination = dict[str, str]
 def combinations() -> Iterator[Combination]:
     """Every combination of the four axes (2 x 3 x 4 x 2 = 48), in a stable order."""
     for values in product(*AXES.values()):
-        yield dict(zip(AXES, values))
+        yield dict(zip(AXES, values, strict=True))
 
 
 def combination_id(combination: Mapping[str, str]) -> str:

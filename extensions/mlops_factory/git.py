@@ -27,7 +27,8 @@ class GitError(Exception):
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     meaningful = [line for line in lines if line.startswith(("fatal:", "error:", "ERROR:"))]
-    return (meaningful or lines or ["git gave no reason"])[-1]
+    line = (meaningful or lines or ["git gave no reason"])[-1]
+    return re.sub(r"^(fatal|error|ERROR):\s*", "", line)
 
 
 def _environment() -> dict[str, str]:
@@ -60,7 +61,9 @@ def run_git(*args: str, cwd: str | None = None, stdin: bytes | None = None, bina
         except (ProcessTimedOut, subprocess.TimeoutExpired):
             raise GitError(f"git {args[0]} did not finish within {NETWORK_TIMEOUT_SECONDS} seconds") from None
         except FileNotFoundError:
-            raise FactoryError("git is not installed or not on PATH; install git to use a git template source") from None
+            raise FactoryError(
+                "git is not installed or not on PATH; install git to use a git template source"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,17 @@ class PartialClone:
         return []
 
     def fetch_commit(self, commit: str) -> None:
-        run_git("fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", *self._fetch_args(),
-                "origin", commit, cwd=self.path)
+        run_git(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--depth=1",
+            "--filter=blob:none",
+            *self._fetch_args(),
+            "origin",
+            commit,
+            cwd=self.path,
+        )
 
     def list_tree(self, commit: str) -> list[tuple[str, str, str]]:
         """(mode, blob sha, path) for every file of the commit."""
@@ -123,9 +135,18 @@ class PartialClone:
     def fetch_blobs(self, shas: list[str]) -> None:
         """Fetch many blobs in one round trip (a lazy checkout would fetch them one by one)."""
         if shas:
-            run_git("fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--filter=blob:none",
-                    *self._fetch_args(), "--stdin", "origin", cwd=self.path,
-                    stdin="\n".join(shas).encode() + b"\n")
+            run_git(
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--no-write-fetch-head",
+                "--filter=blob:none",
+                *self._fetch_args(),
+                "--stdin",
+                "origin",
+                cwd=self.path,
+                stdin="\n".join(shas).encode() + b"\n",
+            )
 
     def read_blobs(self, shas: list[str]) -> dict[str, bytes]:
         if not shas:

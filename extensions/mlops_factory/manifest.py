@@ -92,8 +92,7 @@ def _check_pattern(pattern: Any, what: str) -> str:
     unknown = _placeholders(path) - set(AXES)
     if unknown:
         raise ManifestError(
-            f"{what} '{path}' uses unknown placeholder(s) {', '.join(sorted(unknown))}; "
-            f"allowed: {', '.join(AXES)}"
+            f"{what} '{path}' uses unknown placeholder(s) {', '.join(sorted(unknown))}; allowed: {', '.join(AXES)}"
         )
     return path
 
@@ -123,7 +122,9 @@ def _parse_part(raw: Any, index: int) -> Part:
         raise ManifestError(f"part {index} must be a mapping with at least 'from' and 'to'")
     unknown = set(raw) - _PART_KEYS
     if unknown:
-        raise ManifestError(f"part {index} has unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_PART_KEYS))}")
+        raise ManifestError(
+            f"part {index} has unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_PART_KEYS))}"
+        )
     if "from" not in raw or "to" not in raw:
         raise ManifestError(f"part {index} needs both 'from' and 'to'")
     source = _check_pattern(raw["from"], f"part {index} 'from'")
@@ -156,7 +157,9 @@ def parse_manifest(text: str, origin: str = MANIFEST_FILE) -> Manifest:
         raise ManifestError(f"{origin} must be a mapping with a non-empty list 'parts'")
     version = data.get("manifest_version")
     if version != MANIFEST_VERSION:
-        raise ManifestError(f"{origin} declares manifest_version {version!r}; this factory reads version {MANIFEST_VERSION}")
+        raise ManifestError(
+            f"{origin} declares manifest_version {version!r}; this factory reads version {MANIFEST_VERSION}"
+        )
     return Manifest(parts=tuple(_parse_part(raw, index) for index, raw in enumerate(data["parts"], 1)), origin=origin)
 
 

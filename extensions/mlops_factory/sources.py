@@ -46,7 +46,10 @@ def source_url_problem(url: str) -> str:
     """Why ``url`` cannot be a template source, or "" when its form is fine (reachability aside)."""
     url = url.strip()
     if not url:
-        return "project_template_github_url is empty: give 'builtin' or the git URL or absolute path of your template source"
+        return (
+            "project_template_github_url is empty: give 'builtin' or the git URL or absolute path "
+            "of your template source"
+        )
     if url == BUILTIN or url.startswith(tuple(_SHORTHANDS)) and len(url) > 3:
         return ""
     if url.startswith(_URL_SCHEMES) or _SCP_LIKE.match(url) or url.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", url):
@@ -61,7 +64,10 @@ def source_url_problem(url: str) -> str:
 def ref_problem(ref: str) -> str:
     """Why ``ref`` cannot pin a git source, judged by its form alone."""
     if not ref:
-        return "project_template_ref is empty: give a tag (e.g. v1.2.0) or a full 40-character commit SHA of the template source"
+        return (
+            "project_template_ref is empty: give a tag (e.g. v1.2.0) or a full 40-character commit SHA "
+            "of the template source"
+        )
     if not REF_NAME.fullmatch(ref) or ".." in ref or ref.endswith((".", "/", ".lock")):
         return f"project_template_ref '{ref}' is not a valid git tag or commit SHA"
     return ""
@@ -273,7 +279,9 @@ class GitSource(TemplateSource):
         except GitError as error:
             raise FactoryError(f"could not fetch the chosen subtrees of {self.description}: {error.reason}") from None
         for path in source_paths:
-            cache.fill_directory_atomically(self._part_dir(path), lambda temp, path=path: _extract(archive, path, temp / "tree"))
+            cache.fill_directory_atomically(
+                self._part_dir(path), lambda temp, path=path: _extract(archive, path, temp / "tree")
+            )
 
 
 def _extract(archive: bytes, source_path: str, destination: Path) -> None:

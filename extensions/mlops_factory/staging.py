@@ -45,7 +45,9 @@ def stage_project(skeleton: Path, source: TemplateSource, parts: list[ResolvedPa
         try:
             shutil.copyfile(origin, destination_file)
         except OSError as error:
-            raise FactoryError(f"{source.description}: could not read '{origin.name}' of {writer}: {error.strerror}") from None
+            raise FactoryError(
+                f"{source.description}: could not read '{origin.name}' of {writer}: {error.strerror}"
+            ) from None
         shutil.copymode(origin, destination_file)
 
     for relative in _walk_files(skeleton):

@@ -1,0 +1,93 @@
+"""All 48 combinations render from the built-in source with the files their answers call for."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from mlops_factory.axes import combination_id, combinations
+
+COMBINATIONS = list(combinations())
+SKELETON = {"README.md", ".copier-answers.yml", "config-infra-dev.yml", "config-infra-prod.yml", ".gitignore"}
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+LEFTOVER_JINJA = re.compile(r"\{\{|\{%|\{#|%\}")
+
+
+def expected_files(combination: dict[str, str]) -> set[str]:
+    """The files a user of this combination must find, written out per answer (not derived from the manifest)."""
+    files = set(SKELETON) | {
+        "data-science/README.md",
+        "data-science/src/train.py",
+        "data-science/tests/test_train.py",
+        "data-science/environment/conda.yml",
+    }
+    infra = combination["infrastructure_version"]
+    if infra == "terraform":
+        files |= {
+            "infrastructure/main.tf",
+            "infrastructure/variables.tf",
+            "infrastructure/environments/dev.tfvars",
+            "infrastructure/environments/prod.tfvars",
+        }
+    else:
+        files |= {
+            "infrastructure/main.bicep",
+            "infrastructure/environments/dev.bicepparam",
+            "infrastructure/environments/prod.bicepparam",
+        }
+    tool = "tf" if infra == "terraform" else "bicep"
+    if combination["orchestration"] == "github-actions":
+        files |= {
+            f".github/workflows/{tool}-gha-deploy-infra.yml",
+            ".github/workflows/deploy-model-training-pipeline.yml",
+        }
+    else:
+        files |= {
+            f"infrastructure/pipelines/{tool}-ado-deploy-infra.yml",
+            "mlops/devops-pipelines/deploy-model-training-pipeline.yml",
+        }
+    if combination["mlops_version"] in {"aml-cli-v2", "rai-aml-cli-v2"}:
+        files.add("mlops/azureml/train/pipeline.yml")
+    else:
+        files.add("mlops/azureml/train/pipeline.py")
+    return files
+
+
+def forbidden(combination: dict[str, str], path: str) -> bool:
+    """Files that must not appear for this combination."""
+    other_tool = ".bicep" if combination["infrastructure_version"] == "terraform" else ".tf"
+    if combination["orchestration"] == "azure-devops":
+        other_ci: tuple[str, ...] = (".github/",)
+    else:
+        other_ci = ("mlops/devops-pipelines/", "infrastructure/pipelines/")
+    return (
+        path.endswith((".jinja", other_tool))
+        or path.startswith(other_ci)
+        or path.startswith(("infrastructure/github-actions", "infrastructure/devops-pipelines"))
+    )
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS, ids=[combination_id(c) for c in COMBINATIONS])
+def test_every_combination_renders_with_its_files(copier, copier_template, tmp_path: Path, combination, tracked_files):
+    project = copier.copy(tmp_path / "project", **combination).path
+    files = tracked_files(project)
+
+    missing = expected_files(combination) - files
+    assert not missing, f"missing: {sorted(missing)}"
+    unexpected = sorted(path for path in files if forbidden(combination, path))
+    assert not unexpected, f"should not be there: {unexpected}"
+
+    for path in sorted(files):
+        text = (project / path).read_bytes().decode("utf-8", errors="replace")
+        assert not LEFTOVER_JINJA.search(GITHUB_EXPRESSION.sub("", text)), f"template syntax left in {path}"
+        assert str(tmp_path) not in text and str(copier_template) not in text, f"machine path in {path}"
+        assert ".stage" not in text, f"staging folder named in {path}"
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert {key: answers[key] for key in combination} == combination
+    dev = yaml.safe_load((project / "config-infra-dev.yml").read_text())
+    assert dev["aml_workspace"] == "mlw-mymlopspro-0001dev"
+    assert dev["storage_account"] == "stmymlopspro0001dev"
+    assert combination["mlops_version"] in (project / "README.md").read_text()
