@@ -51,27 +51,41 @@ def _template_root(context: Mapping[str, Any]) -> Path:
     return Path(str(context["_copier_conf"]["src_path"]))
 
 
-def _given_with_data(context: Mapping[str, Any], field: str) -> bool:
-    """Answers passed with --data are checked once, before rendering, by ``first_problem``.
+def _checked_before_rendering(context: Mapping[str, Any], field: str) -> bool:
+    """Whether a prompt validator should leave ``field`` to the check before rendering.
 
-    Copier reports a validator failure on a --data answer as a traceback; the render-time check
-    reports the same sentence as a clean error instead.
+    Copier runs validators on --data answers and on defaults too, and reports a failure there as a
+    traceback. The check before rendering (``first_problem``) reports the same sentence as a clean
+    error, so validators stay silent for answers given with --data, for everything under
+    --defaults, and for a field whose default was derived from an earlier answer that is wrong.
     """
-    return field in (context["_copier_conf"]["data"] or {})
+    conf = context["_copier_conf"]
+    return bool(conf["defaults"]) or field in (conf["data"] or {})
 
 
 @pass_context
 def factory_problem(context: Context, field: str) -> str:
     """Validator for a text question: the problem with the answer being typed, or ""."""
-    if _given_with_data(context, field):
+    if _checked_before_rendering(context, field):
         return ""
-    return factory.answers.field_problem(field, context.get_all(), _template_root(context))
+    answers = context.get_all()
+    root = _template_root(context)
+    if factory.answers.earlier_problem(field, answers, root):
+        return ""
+    return factory.answers.field_problem(field, answers, root)
+
+
+@pass_context
+def default_namespace(context: Context) -> str:
+    """The project name without hyphens, cut to what every Azure name allows with the postfix."""
+    answers = context.get_all()
+    return factory.answers.default_namespace(str(answers.get("project_name", "")), answers.get("postfix"))
 
 
 @pass_context
 def unavailable(context: Context, axis: str, value: str) -> str:
     """Per-choice validator: why this choice leads to no project the source can build, or ""."""
-    if _given_with_data(context, axis):
+    if _checked_before_rendering(context, axis):
         return ""
     answers = context.get_all()
     try:
@@ -86,10 +100,13 @@ def unavailable(context: Context, axis: str, value: str) -> str:
 def preferred(context: Context, axis: str) -> str:
     """Default for an axis question: the first choice that still leads to a buildable project.
 
-    Raises ``FactoryError`` (printed as one sentence) when no choice does, or the source is unusable.
+    Raises ``FactoryError`` (printed as one sentence) when no choice does.
     """
     answers = context.get_all()
-    source = factory.answers.template_source(answers, _template_root(context))
+    root = _template_root(context)
+    if factory.answers.earlier_problem("github_org_name", answers, root):
+        return factory.axes.AXES[axis][0]  # the source is unusable: the check before rendering says why
+    source = factory.answers.template_source(answers, root)
     fixed = {earlier: str(answers[earlier]) for earlier in factory.axes.axes_before(axis)}
     return factory.answers.preferred_choice(source, fixed, axis)
 
@@ -99,7 +116,12 @@ class FactoryExtension(ContextHook):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        environment.globals.update(factory_problem=factory_problem, unavailable=unavailable, preferred=preferred)
+        environment.globals.update(
+            factory_problem=factory_problem,
+            unavailable=unavailable,
+            preferred=preferred,
+            default_namespace=default_namespace,
+        )
         self._staged: dict[tuple[str, ...], str] = {}
 
     def hook(self, context: dict[str, Any]) -> None:

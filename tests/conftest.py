@@ -186,6 +186,7 @@ def prompt_question(tmp_path: Path):
         )
         with local.cwd(tmp_path):
             worker._ask()
+        worker.defaults = False  # the question is now asked interactively, as the prompt would
         return Question(
             answers=worker.answers,
             context=worker._render_context(),

@@ -35,9 +35,12 @@ def fork_data(fork: Path, ref: str = "v1") -> dict[str, str]:
         ({"project_name": "My_Project"}, ["project_name 'My_Project' is not allowed", "lowercase letters"]),
         (
             {"namespace": "contosoretail1"},
-            ["namespace makes the Key Vault name 'kv-contosoretail1-0001prod' 25 characters long and Azure allows 24"],
+            ["namespace makes the Key Vault name 'kv-contosoretail1-0001prod' 26 characters long and Azure allows 24"],
         ),
-        ({"namespace": "contosoretailgroup", "postfix": "01"}, ["Terraform state storage account", "Azure allows 24"]),
+        (
+            {"namespace": "contosoretailgroup", "postfix": "01"},
+            ["Key Vault name 'kv-contosoretailgroup-01prod'", "shorten namespace or postfix by 4"],
+        ),
         ({"location": "West Europe"}, ["location 'West Europe' is not an Azure region", "did you mean 'westeurope'?"]),
         (
             {"project_template_github_url": "../relative/fork"},

@@ -42,19 +42,18 @@ def test_fork_and_builtin_sources_produce_the_same_layout(session_factory, fork,
     builtin = render(session_factory, tmp_path / "builtin-project", **FORK_ANSWERS)
 
     def layout(project: Path) -> set[str]:
-        folders = {str(Path(path).parent) for path in tracked_files(project)}
-        return {
-            folder
-            for folder in folders
-            if folder.split("/")[0] in {"infrastructure", "data-science", "data", "mlops", ".github"}
-            and folder.count("/") <= 1
-        }
+        """Where files land: the first two folders of each path (or the one folder of a shallow file)."""
+        folders = set()
+        for path in tracked_files(project):
+            parts = Path(path).parts
+            if len(parts) > 1:
+                folders.add("/".join(parts[: min(2, len(parts) - 1)]))
+        return folders
 
     assert {"infrastructure", "data-science/src", "data", "mlops/azureml", ".github/workflows"} <= layout(from_fork)
     assert layout(from_fork) <= layout(builtin)
-    assert {path for path in tracked_files(from_fork) if "/" not in path} == {
-        path for path in tracked_files(builtin) if "/" not in path
-    }
+    top_level_files = {path for path in tracked_files(builtin) if "/" not in path}
+    assert {path for path in tracked_files(from_fork) if "/" not in path} == top_level_files
 
 
 def test_a_second_copy_is_served_from_the_cache_without_git(session_factory, fork, render, tmp_path, isolated_cache):

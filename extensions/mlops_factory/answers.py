@@ -155,6 +155,30 @@ FIELD_CHECKS: dict[str, Callable[[str, Mapping[str, Any], Path], str]] = {
 }
 
 
+def fields_before(field: str) -> list[str]:
+    """The checked fields asked before ``field``, in questionnaire order."""
+    names = list(FIELD_CHECKS)
+    return names[: names.index(field)] if field in names else []
+
+
+def earlier_problem(field: str, answers: Mapping[str, Any], template_root: Path) -> str:
+    """The problem of the first field asked before ``field``, each judged on the answers known when it was asked."""
+    names = fields_before(field)
+    for index, earlier in enumerate(names):
+        later = set(FIELD_CHECKS) - set(names[: index + 1])
+        known = {key: value for key, value in answers.items() if key not in later}
+        problem = field_problem(earlier, known, template_root)
+        if problem:
+            return problem
+    return ""
+
+
+def default_namespace(project_name: str, postfix: object = None) -> str:
+    """``project_name`` without hyphens, at most 10 characters and short enough for the postfix."""
+    postfix = str(postfix) if postfix and naming.POSTFIX_PATTERN.fullmatch(str(postfix)) else DEFAULT_POSTFIX
+    return project_name.replace("-", "")[: max(2, min(10, naming.max_namespace_length(postfix)))]
+
+
 def field_problem(field: str, answers: Mapping[str, Any], template_root: Path) -> str:
     check = FIELD_CHECKS.get(field)
     if check is None or field not in answers:
