@@ -203,3 +203,24 @@ def run_shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", "-c", command], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300
     )
+
+
+@pytest.fixture(scope="session")
+def rendered_project(
+    copier_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[dict[str, str]], Path]:
+    """Render a combination once per test session (per xdist worker) and share it between tests."""
+    from copier import run_copy
+    from mlops_factory.axes import combination_id
+
+    projects: dict[str, Path] = {}
+
+    def _rendered(combination: dict[str, str]) -> Path:
+        key = combination_id(combination)
+        if key not in projects:
+            destination = tmp_path_factory.mktemp(key) / "project"
+            run_copy(str(copier_template), destination, data=combination, defaults=True, unsafe=True, quiet=True)
+            projects[key] = destination
+        return projects[key]
+
+    return _rendered

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -69,9 +68,16 @@ def forbidden(combination: dict[str, str], path: str) -> bool:
     )
 
 
-@pytest.mark.parametrize("combination", COMBINATIONS, ids=[combination_id(c) for c in COMBINATIONS])
-def test_every_combination_renders_with_its_files(copier, copier_template, tmp_path: Path, combination, tracked_files):
-    project = copier.copy(tmp_path / "project", **combination).path
+def in_group(combination: dict[str, str]):
+    """One xdist group per combination, so its render is shared with tests/test_validation_matrix.py."""
+    return pytest.param(
+        combination, id=combination_id(combination), marks=pytest.mark.xdist_group(combination_id(combination))
+    )
+
+
+@pytest.mark.parametrize("combination", [in_group(c) for c in COMBINATIONS])
+def test_every_combination_renders_with_its_files(rendered_project, copier_template, combination, tracked_files):
+    project = rendered_project(combination)
     files = tracked_files(project)
 
     missing = expected_files(combination) - files
@@ -83,7 +89,7 @@ def test_every_combination_renders_with_its_files(copier, copier_template, tmp_p
         text = (project / path).read_bytes().decode("utf-8", errors="replace")
         assert not LEFTOVER_JINJA.search(GITHUB_EXPRESSION.sub("", text)), f"template syntax left in {path}"
         if path != ".copier-answers.yml":  # Copier records the template's location there (_src_path), by design
-            assert str(tmp_path) not in text and str(copier_template) not in text, f"machine path in {path}"
+            assert str(project) not in text and str(copier_template) not in text, f"machine path in {path}"
         assert ".stage" not in text, f"staging folder named in {path}"
 
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())

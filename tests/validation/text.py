@@ -40,8 +40,10 @@ def validate_text(project: Path, machine_paths: Iterable[str] = ()) -> list[Find
         for number, line in enumerate(text.splitlines(), 1):
             if _LEFTOVER.search(_PIPELINE_EXPRESSION.sub("", line)):
                 findings.append(Finding(relative, number, "text", f"template syntax left behind: {line.strip()[:80]}"))
+            # Copier records where the template came from, as the user typed it: the one path allowed.
+            recorded_source = relative == ".copier-answers.yml" and line.startswith("_src_path:")
             for machine_path in forbidden_paths:
-                if machine_path in line:
+                if machine_path in line and not recorded_source:
                     findings.append(Finding(relative, number, "text", f"path of the rendering machine: {machine_path}"))
             if ".stage/" in line or "copier._vcs.clone" in line:
                 findings.append(Finding(relative, number, "text", "names the factory's staging folder"))

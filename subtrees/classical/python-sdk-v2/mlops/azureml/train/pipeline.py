@@ -65,8 +65,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def build_pipeline_job(data: Path, compute: str) -> Any:
-    """The pipeline job, built offline: nothing is uploaded until it is submitted."""
+def build_pipeline(data: Path = DATA, compute: str = COMPUTE) -> Any:
+    """The pipeline job, built offline (no workspace needed): nothing is uploaded until it is submitted."""
     from azure.ai.ml import Input, Output, command, dsl
     from azure.ai.ml.entities import Environment
 
@@ -92,7 +92,7 @@ def build_pipeline_job(data: Path, compute: str) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the pipeline and submit it (or print it with --dry-run). Returns the exit code."""
     args = parse_args(argv)
-    job = build_pipeline_job(args.data, args.compute)
+    job = build_pipeline(data=args.data, compute=args.compute)
     if args.dry_run:
         job.dump(sys.stdout)
         return 0
