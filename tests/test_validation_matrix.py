@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import yaml
 from mlops_factory.axes import combinations
@@ -12,6 +15,7 @@ from validation.project import validate_project, validators_for
 COMBINATIONS = list(combinations())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("combination", [in_group(c) for c in COMBINATIONS])
 def test_every_artifact_passes_its_validator(rendered_project, copier_template, combination):
     project = rendered_project(combination)
@@ -21,7 +25,16 @@ def test_every_artifact_passes_its_validator(rendered_project, copier_template, 
 
 @pytest.mark.parametrize("combination", [in_group(c) for c in COMBINATIONS[:: len(COMBINATIONS) // 6]])
 def test_the_project_runs_the_same_validators_as_pre_commit_hooks(rendered_project, combination):
-    config = yaml.safe_load((rendered_project(combination) / ".pre-commit-config.yaml").read_text())
+    project = rendered_project(combination)
+    checked = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
     hooks = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
     assert {"ruff", "ruff-format"} <= hooks
     chosen = validators_for(combination)
