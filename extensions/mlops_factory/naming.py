@@ -104,12 +104,39 @@ RULES: tuple[ResourceRule, ...] = (
         "letters, digits, hyphens and underscores",
         per_environment=False,
     ),
+    # Used only with private networking (the private_networking answer).
+    ResourceRule(
+        "virtual_network",
+        "virtual network",
+        "vnet-{ns}-{postfix}{env}",
+        64,
+        "letters, digits, hyphens, underscores and periods",
+    ),
+    *(
+        ResourceRule(
+            f"private_endpoint_{target}",
+            f"private endpoint of the {label}",
+            f"pe-{{ns}}-{{postfix}}{{env}}-{suffix}",
+            80,
+            "letters, digits, hyphens, underscores and periods",
+        )
+        for target, label, suffix in (
+            ("workspace", "workspace", "mlw"),
+            ("storage_blob", "storage account (blob)", "st-blob"),
+            ("storage_file", "storage account (file)", "st-file"),
+            ("key_vault", "Key Vault", "kv"),
+            ("container_registry", "container registry", "cr"),
+        )
+    ),
 )
 
 # Compute cluster names do not depend on the answers; Azure allows 2-16 characters.
 CPU_CLUSTER = "cpu-cluster"
 GPU_CLUSTER = "gpu-cluster"
 TERRAFORM_STATE_CONTAINER = "tfstate"
+TERRAFORM_STATE_KEY = "infrastructure.tfstate"
+TRAINING_SUBNET = "snet-training"
+PRIVATE_ENDPOINT_SUBNET = "snet-private-endpoints"
 
 NAMESPACE_PATTERN = re.compile(r"[a-z][a-z0-9]*")
 POSTFIX_PATTERN = re.compile(r"[a-z0-9]+")
@@ -121,6 +148,9 @@ def environment_names(namespace: str, postfix: str, environment: str) -> dict[st
     names["cpu_cluster"] = CPU_CLUSTER
     names["gpu_cluster"] = GPU_CLUSTER
     names["terraform_state_container"] = TERRAFORM_STATE_CONTAINER
+    names["terraform_state_key"] = TERRAFORM_STATE_KEY
+    names["training_subnet"] = TRAINING_SUBNET
+    names["private_endpoint_subnet"] = PRIVATE_ENDPOINT_SUBNET
     names["environment"] = environment
     return names
 
