@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from mlops_factory import answers, naming
 
@@ -52,3 +54,36 @@ def test_endpoint_names_stay_within_32_characters_at_the_longest_namespace():
     prod = naming.project_names(namespace, "0001")["prod"]
     assert len(prod["online_endpoint"]) <= 32 and len(prod["batch_endpoint"]) <= 32
     assert prod["online_endpoint"] != prod["batch_endpoint"]
+
+
+def _longest_namespace_for(rule: naming.ResourceRule, postfix: str) -> int:
+    """The longest namespace this one resource's name allows (other resources may allow less)."""
+    return min(rule.max_length - len(rule.name("", postfix, environment)) for environment in naming.ENVIRONMENTS)
+
+
+def _resources_named(problem: str) -> set[str]:
+    """The resources a refusal names: the worst one, and those listed after 'also too long:'."""
+    match = re.search(r"makes the (.+?) name '", problem)
+    named = {match.group(1)} if match else set()
+    if "; also too long: " in problem:
+        named |= set(problem.split("; also too long: ", 1)[1].split(", "))
+    return named
+
+
+# Limits a typed namespace can reach (resource groups allow 90 characters, Application Insights 255, ...).
+REACHABLE = [rule for rule in naming.RULES if _longest_namespace_for(rule, "0001") <= 60]
+
+
+@pytest.mark.parametrize("rule", REACHABLE, ids=[rule.key for rule in REACHABLE])
+def test_each_limit_is_enforced_at_the_prompt_naming_its_resource(rule, tmp_path):
+    longest = _longest_namespace_for(rule, "0001")
+    fitting = {"namespace": "n" * longest, "postfix": "0001"}
+    assert rule.label not in _resources_named(answers.field_problem("namespace", fitting, tmp_path))
+    too_long = {"namespace": "n" * (longest + 1), "postfix": "0001"}
+    assert rule.label in _resources_named(answers.field_problem("namespace", too_long, tmp_path))
+
+
+def test_the_unreachable_limits_are_far_beyond_the_binding_one():
+    binding = naming.max_namespace_length("0001")
+    for rule in set(naming.RULES) - set(REACHABLE):
+        assert _longest_namespace_for(rule, "0001") > 3 * binding, rule.label

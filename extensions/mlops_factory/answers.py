@@ -80,14 +80,16 @@ def _source_ref(value: str, answers: Mapping[str, Any], root: Path) -> str:
 
 
 def _name_limits(namespace: str, postfix: str, field: str) -> str:
-    breach = naming.longest_breach(namespace, postfix)
-    if not breach:
+    found = naming.breaches(namespace, postfix)
+    if not found:
         return ""
-    rule, name, excess = breach
+    (rule, name, excess), others = found[0], found[1:]
+    also = f"; also too long: {', '.join(other.label for other, _, _ in others)}" if others else ""
     return (
         f"{field} makes the {rule.label} name '{name}' {len(name)} characters long and Azure allows "
         f"{rule.max_length}: shorten namespace or postfix by {excess} "
         f"(with postfix '{postfix}', namespace may have at most {naming.max_namespace_length(postfix)} characters)"
+        f"{also}"
     )
 
 

@@ -160,19 +160,26 @@ def project_names(namespace: str, postfix: str) -> dict[str, dict[str, str]]:
     return {env: environment_names(namespace, postfix, env) for env in ENVIRONMENTS}
 
 
-def longest_breach(namespace: str, postfix: str) -> tuple[ResourceRule, str, int] | None:
-    """The resource whose name exceeds its limit by the most characters, if any.
+def breaches(namespace: str, postfix: str) -> list[tuple[ResourceRule, str, int]]:
+    """Every resource whose name exceeds its limit, worst first (one entry per resource).
 
-    Returns the rule, the offending name and how many characters too long it is.
+    Each entry is the rule, its longest offending name (dev or prod) and how many characters too long it is.
     """
-    worst: tuple[ResourceRule, str, int] | None = None
+    worst: dict[str, tuple[ResourceRule, str, int]] = {}
     for environment in ENVIRONMENTS:
         for rule in RULES:
             name = rule.name(namespace, postfix, environment)
             excess = len(name) - rule.max_length
-            if excess > 0 and (worst is None or excess > worst[2]):
-                worst = (rule, name, excess)
-    return worst
+            if excess > 0 and (rule.key not in worst or excess > worst[rule.key][2]):
+                worst[rule.key] = (rule, name, excess)
+    order = [rule.key for rule in RULES]
+    return sorted(worst.values(), key=lambda breach: (-breach[2], order.index(breach[0].key)))
+
+
+def longest_breach(namespace: str, postfix: str) -> tuple[ResourceRule, str, int] | None:
+    """The resource whose name exceeds its limit by the most characters, if any."""
+    found = breaches(namespace, postfix)
+    return found[0] if found else None
 
 
 def max_namespace_length(postfix: str) -> int:
