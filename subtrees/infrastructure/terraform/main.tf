@@ -1,27 +1,17 @@
-# Azure resources of one environment (dev or prod) of this MLOps project.
+# One environment (dev or prod) of the project's Azure Machine Learning platform:
 #
-# The state lives in the Azure Storage account named in config-infra-<environment>.yml; its
-# coordinates are passed at `terraform init` time (see README.md), so the same code serves both
-# environments.
-
-terraform {
-  required_version = ">= 1.9"
-
-  required_providers {
-    azurerm = {
-      source  = "hashicorp/azurerm"
-      version = "~> 4.0"
-    }
-  }
-
-  backend "azurerm" {}
-}
-
-# Authentication comes from the environment: ARM_USE_OIDC, ARM_CLIENT_ID, ARM_TENANT_ID and
-# ARM_SUBSCRIPTION_ID in CI, or an `az login` session on a laptop (with ARM_SUBSCRIPTION_ID set).
-provider "azurerm" {
-  features {}
-}
+#   resource group
+#   ├── Log Analytics workspace + Application Insights   modules/monitoring
+#   ├── storage account                                  modules/storage
+#   ├── Key Vault                                        modules/key-vault
+#   ├── container registry                               modules/container-registry
+#   ├── user-assigned identity + its role assignments    modules/identity
+#   ├── Azure ML workspace                               modules/workspace
+#   ├── CPU cluster, GPU cluster (cv, nlp)               modules/compute
+#   ├── Azure ML registry (prod only, shared with dev)   modules/ml-registry
+#   └── virtual network, private DNS, private endpoints  modules/network (private networking only)
+#
+# Names come from the variables as they are; see environments/<environment>.tfvars.
 
 locals {
   tags = merge(var.tags, {
@@ -36,11 +26,119 @@ resource "azurerm_resource_group" "main" {
   tags     = local.tags
 }
 
-# Later versions of mlops-factory add the Azure ML workspace and its dependencies here (storage
-# account, Key Vault, container registry, Application Insights, Log Analytics) and the compute
-# clusters, all inside azurerm_resource_group.main and named from the same variables file.
+module "monitoring" {
+  source = "./modules/monitoring"
 
-output "resource_group_name" {
-  description = "Name of the resource group that holds the environment."
-  value       = azurerm_resource_group.main.name
+  resource_group_name       = azurerm_resource_group.main.name
+  location                  = var.location
+  tags                      = local.tags
+  log_analytics_name        = var.log_analytics_name
+  application_insights_name = var.application_insights_name
+}
+
+module "storage" {
+  source = "./modules/storage"
+
+  resource_group_name  = azurerm_resource_group.main.name
+  location             = var.location
+  tags                 = local.tags
+  storage_account_name = var.storage_account_name
+  private_networking   = var.private_networking
+}
+
+module "key_vault" {
+  source = "./modules/key-vault"
+
+  resource_group_name = azurerm_resource_group.main.name
+  location            = var.location
+  tags                = local.tags
+  key_vault_name      = var.key_vault_name
+  purge_protection    = var.key_vault_purge_protection
+  private_networking  = var.private_networking
+}
+
+module "container_registry" {
+  source = "./modules/container-registry"
+
+  resource_group_name     = azurerm_resource_group.main.name
+  location                = var.location
+  tags                    = local.tags
+  container_registry_name = var.container_registry_name
+  private_networking      = var.private_networking
+}
+
+module "identity" {
+  source = "./modules/identity"
+
+  resource_group_name   = azurerm_resource_group.main.name
+  resource_group_id     = azurerm_resource_group.main.id
+  location              = var.location
+  tags                  = local.tags
+  managed_identity_name = var.managed_identity_name
+  storage_account_id    = module.storage.id
+  key_vault_id          = module.key_vault.id
+  container_registry_id = module.container_registry.id
+}
+
+module "workspace" {
+  source = "./modules/workspace"
+
+  resource_group_name     = azurerm_resource_group.main.name
+  location                = var.location
+  tags                    = local.tags
+  workspace_name          = var.workspace_name
+  identity_id             = module.identity.id
+  storage_account_id      = module.storage.id
+  key_vault_id            = module.key_vault.id
+  container_registry_id   = module.container_registry.id
+  application_insights_id = module.monitoring.application_insights_id
+  private_networking      = var.private_networking
+  image_build_cluster     = var.cpu_cluster_name
+}
+
+module "compute" {
+  source = "./modules/compute"
+
+  location           = var.location
+  tags               = local.tags
+  workspace_id       = module.workspace.id
+  identity_id        = module.identity.id
+  cpu_cluster_name   = var.cpu_cluster_name
+  gpu_cluster_name   = var.gpu_cluster_name
+  enable_gpu_cluster = var.enable_gpu_cluster
+  private_networking = var.private_networking
+  training_subnet_id = one(module.network[*].training_subnet_id)
+}
+
+# The registry through which models move from dev to prod. Both environments use the one registry;
+# it is created with prod, in the prod resource group.
+module "ml_registry" {
+  source = "./modules/ml-registry"
+  count  = var.create_registry ? 1 : 0
+
+  resource_group_id = azurerm_resource_group.main.id
+  location          = var.location
+  tags              = local.tags
+  registry_name     = var.registry_name
+}
+
+module "network" {
+  source = "./modules/network"
+  count  = var.private_networking ? 1 : 0
+
+  resource_group_name                      = azurerm_resource_group.main.name
+  location                                 = var.location
+  tags                                     = local.tags
+  virtual_network_name                     = var.virtual_network_name
+  training_subnet_name                     = var.training_subnet_name
+  private_endpoint_subnet_name             = var.private_endpoint_subnet_name
+  private_endpoint_workspace_name          = var.private_endpoint_names.workspace
+  private_endpoint_storage_blob_name       = var.private_endpoint_names.storage_blob
+  private_endpoint_storage_file_name       = var.private_endpoint_names.storage_file
+  private_endpoint_key_vault_name          = var.private_endpoint_names.key_vault
+  private_endpoint_container_registry_name = var.private_endpoint_names.container_registry
+  workspace_id                             = module.workspace.id
+  storage_account_id                       = module.storage.id
+  key_vault_id                             = module.key_vault.id
+  container_registry_id                    = module.container_registry.id
 }

@@ -1,0 +1,45 @@
+variable "location" {
+  description = "Azure region."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+}
+
+variable "workspace_id" {
+  description = "Resource ID of the Azure ML workspace."
+  type        = string
+}
+
+variable "identity_id" {
+  description = "Resource ID of the user-assigned identity the clusters run as."
+  type        = string
+}
+
+variable "cpu_cluster_name" {
+  description = "Name of the CPU cluster."
+  type        = string
+}
+
+variable "gpu_cluster_name" {
+  description = "Name of the GPU cluster."
+  type        = string
+}
+
+variable "enable_gpu_cluster" {
+  description = "Create the GPU cluster."
+  type        = bool
+}
+
+variable "private_networking" {
+  description = "Put the clusters in the training subnet, without public IP addresses."
+  type        = bool
+}
+
+variable "training_subnet_id" {
+  description = "Resource ID of the training subnet; null without private networking."
+  type        = string
+  default     = null
+}

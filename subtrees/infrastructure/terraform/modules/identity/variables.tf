@@ -1,0 +1,39 @@
+variable "resource_group_name" {
+  description = "Resource group of the identity."
+  type        = string
+}
+
+variable "resource_group_id" {
+  description = "Resource ID of the resource group (scope of the Contributor role)."
+  type        = string
+}
+
+variable "location" {
+  description = "Azure region."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+}
+
+variable "managed_identity_name" {
+  description = "Name of the user-assigned identity."
+  type        = string
+}
+
+variable "storage_account_id" {
+  description = "Resource ID of the workspace's storage account."
+  type        = string
+}
+
+variable "key_vault_id" {
+  description = "Resource ID of the workspace's Key Vault."
+  type        = string
+}
+
+variable "container_registry_id" {
+  description = "Resource ID of the workspace's container registry."
+  type        = string
+}

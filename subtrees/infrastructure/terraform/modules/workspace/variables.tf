@@ -1,0 +1,54 @@
+variable "resource_group_name" {
+  description = "Resource group of the workspace."
+  type        = string
+}
+
+variable "location" {
+  description = "Azure region."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+}
+
+variable "workspace_name" {
+  description = "Name of the Azure ML workspace."
+  type        = string
+}
+
+variable "identity_id" {
+  description = "Resource ID of the user-assigned identity the workspace runs as."
+  type        = string
+}
+
+variable "storage_account_id" {
+  description = "Resource ID of the default storage account."
+  type        = string
+}
+
+variable "key_vault_id" {
+  description = "Resource ID of the Key Vault."
+  type        = string
+}
+
+variable "container_registry_id" {
+  description = "Resource ID of the container registry."
+  type        = string
+}
+
+variable "application_insights_id" {
+  description = "Resource ID of the Application Insights component."
+  type        = string
+}
+
+variable "private_networking" {
+  description = "Close the public endpoint; the network module adds the private endpoint."
+  type        = bool
+}
+
+variable "image_build_cluster" {
+  description = "Compute cluster that builds environment images when the container registry is private."
+  type        = string
+}
