@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -71,13 +72,23 @@ def test_a_commit_sha_pins_the_source_like_a_tag(session_factory, fork, render, 
     assert (project / "data-science/src/train.py").read_text() == "print('train v1')\n"
 
 
-def test_the_cold_fetch_takes_only_the_chosen_subtrees(session_factory, fork, render, tmp_path, isolated_cache):
-    write_files(fork, {"nlp/aml-cli-v2/data-science/big.bin": "x" * 100_000})
+def test_the_cold_fetch_transfers_only_the_chosen_subtrees(
+    session_factory, fork, render, tmp_path, isolated_cache, monkeypatch
+):
+    from plumbum import local
+
+    write_files(fork, {"nlp/aml-cli-v2/data-science/big.bin": ""})
+    (fork / "nlp/aml-cli-v2/data-science/big.bin").write_bytes(os.urandom(300_000))  # incompressible
     commit_all(fork, "large unrelated subtree", tag="v1-big")
+    packs = tmp_path / "received-packs.bin"
+    monkeypatch.setenv("GIT_TRACE_PACKFILE", str(packs))
+    monkeypatch.setitem(local.env, "GIT_TRACE_PACKFILE", str(packs))
+
     render(session_factory, tmp_path / "project", **fork_answers(fork, ref="v1-big"))
+
+    assert 0 < packs.stat().st_size < 30_000, "git received more than the chosen subtrees"
     cached = [path for path in isolated_cache.rglob("*") if path.is_file()]
     assert not any(path.name == "big.bin" for path in cached)
-    assert sum(path.stat().st_size for path in cached) < 50_000
 
 
 @pytest.mark.parametrize(

@@ -162,11 +162,6 @@ class PartialClone:
             position = header_end + 1 + size + 1
         return blobs
 
-    def archive(self, commit: str, paths: list[str]) -> bytes:
-        output = run_git("archive", "--format=tar", commit, "--", *paths, cwd=self.path, binary=True)
-        assert isinstance(output, bytes)
-        return output
-
 
 def display_url(url: str) -> str:
     """The URL without any credentials embedded in it, for messages."""

@@ -4,15 +4,13 @@ reached by git at an immutable ref and cached on disk per (URL, commit)."""
 from __future__ import annotations
 
 import atexit
-import io
 import json
 import re
 import shutil
-import tarfile
 import tempfile
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from . import cache
 from .errors import FactoryError
@@ -28,6 +26,7 @@ _SHORTHANDS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 _URL_SCHEMES = ("https://", "http://", "ssh://", "git://", "file://")
 _SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:[^\s]+$")
 SYMLINK_MODE = "120000"
+EXECUTABLE_MODE = "100755"
 
 _remote_refs: dict[str, RemoteRefs] = {}
 
@@ -133,6 +132,7 @@ class BuiltinSource(TemplateSource):
 class _Listing:
     tree: SourceTree
     blobs: dict[str, str]  # path -> blob sha
+    executables: frozenset[str]
     manifest_text: str | None
 
 
@@ -236,13 +236,14 @@ class GitSource(TemplateSource):
             data = {
                 "commit": self.commit,
                 "blobs": {path: sha for _, sha, path in entries},
+                "executables": sorted(path for mode, _, path in entries if mode == EXECUTABLE_MODE),
                 "symlinks": {path: contents[sha].decode(errors="replace") for path, sha in links.items()},
                 "manifest": contents[manifest_sha].decode("utf-8", errors="replace") if manifest_sha else None,
             }
             cache.write_text_atomically(listing_file, json.dumps(data, indent=0, sort_keys=True))
         data = json.loads(listing_file.read_text(encoding="utf-8"))
         tree = SourceTree(frozenset(data["blobs"]), data["symlinks"])
-        return _Listing(tree, data["blobs"], data["manifest"])
+        return _Listing(tree, data["blobs"], frozenset(data["executables"]), data["manifest"])
 
     @property
     def tree(self) -> SourceTree:  # type: ignore[override]
@@ -269,32 +270,31 @@ class GitSource(TemplateSource):
         return part_dir / "tree" / source_path if source_path != "." else part_dir / "tree"
 
     def _fetch_parts(self, source_paths: list[str]) -> None:
-        """Fetch the blobs of all missing parts in one round trip and cache each part atomically."""
+        """Fetch the blobs of all missing parts in one round trip and cache each part atomically.
+
+        Files are written from the blobs themselves: ``git archive`` would read (and so lazily fetch)
+        blobs outside the chosen paths too.
+        """
         clone = self._partial_clone()
-        blobs = self._listing.blobs
-        wanted = sorted({blobs[file] for path in source_paths for file in self.tree.files_under(path)})
+        listing = self._listing
+        files = {path: listing.tree.files_under(path) for path in source_paths}
+        wanted = sorted({listing.blobs[file] for chosen in files.values() for file in chosen})
         try:
             clone.fetch_blobs(wanted)
-            archive = clone.archive(self.commit, source_paths)
+            contents = clone.read_blobs(wanted)
         except GitError as error:
             raise FactoryError(f"could not fetch the chosen subtrees of {self.description}: {error.reason}") from None
-        for path in source_paths:
-            cache.fill_directory_atomically(
-                self._part_dir(path), lambda temp, path=path: _extract(archive, path, temp / "tree")
-            )
+        for path, chosen in files.items():
 
+            def fill(temp: Path, chosen: list[str] = chosen) -> None:
+                for file in chosen:
+                    target = temp / "tree" / file
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    if file in listing.tree.symlinks:
+                        target.symlink_to(listing.tree.symlinks[file])
+                        continue
+                    target.write_bytes(contents[listing.blobs[file]])
+                    if file in listing.executables:
+                        target.chmod(0o755)
 
-def _extract(archive: bytes, source_path: str, destination: Path) -> None:
-    """Unpack the members of ``archive`` under ``source_path`` into ``destination``."""
-    prefix = "" if source_path == "." else source_path.rstrip("/") + "/"
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        members = [
-            member
-            for member in tar.getmembers()
-            if member.name == source_path or member.name.startswith(prefix) or not prefix
-        ]
-        for member in members:
-            if PurePosixPath(member.name).is_absolute() or ".." in PurePosixPath(member.name).parts:
-                raise FactoryError(f"the archive of the template source holds an unsafe path '{member.name}'")
-        destination.mkdir(parents=True, exist_ok=True)
-        tar.extractall(destination, members=members, filter="tar")
+            cache.fill_directory_atomically(self._part_dir(path), fill)
