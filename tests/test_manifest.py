@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from mlops_factory.manifest import DEFAULT_MANIFEST, ManifestError, parse_manifest
+from mlops_factory.manifest import ManifestError, default_manifest, parse_manifest
 
 
 def manifest(parts: str) -> str:
@@ -17,7 +17,7 @@ def test_default_mapping_places_upstream_folders_like_the_project_layout():
         "mlops_version": "aml-cli-v2",
         "orchestration": "azure-devops",
     }
-    placed = {part.source: part.target for part in DEFAULT_MANIFEST.parts_for(combination)}
+    placed = {part.source: part.target for part in default_manifest().parts_for(combination)}
     assert placed == {
         "infrastructure/bicep": "infrastructure",
         "infrastructure/bicep/pipelines": "infrastructure/pipelines",

@@ -1,12 +1,13 @@
 """The manifest of a template source: which subtree goes where in the project, under which answers.
 
 A source may carry ``mlops-factory.yml`` at its root. A source without one is read with
-``DEFAULT_MANIFEST``, the layout of Azure/mlops-project-template. Paths may use the axes as
+``default_manifest()``, the layout of Azure/mlops-project-template. Paths may use the axes as
 placeholders (``{project_type}/{mlops_version}/data-science``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Mapping
@@ -204,4 +205,7 @@ parts:
     when: {orchestration: azure-devops}
 """
 
-DEFAULT_MANIFEST = parse_manifest(DEFAULT_MANIFEST_TEXT, origin="the built-in default mapping")
+@functools.cache
+def default_manifest() -> Manifest:
+    """The mapping for sources without a manifest (parsed on first use, not at extension load)."""
+    return parse_manifest(DEFAULT_MANIFEST_TEXT, origin="the built-in default mapping")

@@ -8,6 +8,7 @@ postfix that would break a deployment is refused at the prompt, naming the resou
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -155,8 +156,9 @@ def environment_names(namespace: str, postfix: str, environment: str) -> dict[st
     return names
 
 
+@functools.cache
 def project_names(namespace: str, postfix: str) -> dict[str, dict[str, str]]:
-    """Names for every environment: ``{"dev": {...}, "prod": {...}}``."""
+    """Names for every environment: ``{"dev": {...}, "prod": {...}}`` (cached: the render hook asks per file)."""
     return {env: environment_names(namespace, postfix, env) for env in ENVIRONMENTS}
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import cache
 from .errors import FactoryError
 from .git import GitError, PartialClone, RemoteRefs, display_url, list_remote_refs
-from .manifest import DEFAULT_MANIFEST, MANIFEST_FILE, Manifest, ManifestError, ResolvedPart, parse_manifest
+from .manifest import MANIFEST_FILE, Manifest, ManifestError, ResolvedPart, default_manifest, parse_manifest
 from .tree import SourceTree, scan_directory
 
 BUILTIN = "builtin"
@@ -100,7 +100,7 @@ class TemplateSource:
 
     def _parse_manifest(self, text: str | None) -> Manifest:
         if text is None:
-            return DEFAULT_MANIFEST
+            return default_manifest()
         try:
             return parse_manifest(text)
         except ManifestError as error:
