@@ -104,7 +104,7 @@ def preferred(context: Context, axis: str) -> str:
     """
     answers = context.get_all()
     root = _template_root(context)
-    if factory.answers.earlier_problem("github_org_name", answers, root):
+    if factory.answers.problem_before_axes(answers, root):
         return factory.axes.AXES[axis][0]  # the source is unusable: the check before rendering says why
     source = factory.answers.template_source(answers, root)
     fixed = {earlier: str(answers[earlier]) for earlier in factory.axes.axes_before(axis)}

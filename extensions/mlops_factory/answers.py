@@ -175,6 +175,15 @@ def earlier_problem(field: str, answers: Mapping[str, Any], template_root: Path)
     return ""
 
 
+def problem_before_axes(answers: Mapping[str, Any], template_root: Path) -> str:
+    """The first problem among the questions asked before the four axes: the project and its source."""
+    for field in ("project_name", "project_template_github_url", "project_template_ref"):
+        problem = field_problem(field, answers, template_root)
+        if problem:
+            return problem
+    return ""
+
+
 def default_namespace(project_name: str, postfix: object = None) -> str:
     """``project_name`` without hyphens, at most 10 characters and short enough for the postfix."""
     postfix = str(postfix) if postfix and naming.POSTFIX_PATTERN.fullmatch(str(postfix)) else DEFAULT_POSTFIX
