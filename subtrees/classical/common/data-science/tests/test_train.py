@@ -1,71 +1,99 @@
-"""Tests of the least-squares training step."""
+"""Tests of the train step: the pipeline, the saved MLflow model and what is logged to MLflow."""
 
-import json
+from __future__ import annotations
+
+from collections.abc import Callable
 from pathlib import Path
 
+import mlflow
+import mlflow.sklearn
+import pandas as pd
 import pytest
 import train
+from common import FEATURES, features
 
 
-def write_csv(path: Path, header: str, rows: list[str]) -> Path:
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    return path
+def test_saves_an_mlflow_sklearn_model_with_a_signature(train_model: Callable[..., Path]) -> None:
+    model_dir = train_model()
+
+    mlmodel = mlflow.models.Model.load(str(model_dir))
+    assert mlmodel.flavors["sklearn"]["serialization_format"] == "skops"
+    assert mlmodel.flavors["sklearn"]["skops_trusted_types"] == train.SKOPS_TRUSTED_TYPES
+    assert "python_function" in mlmodel.flavors
+    signature = mlmodel.signature
+    assert signature is not None
+    assert tuple(signature.inputs.input_names()) == FEATURES
+    requirements = (model_dir / "requirements.txt").read_text()
+    assert all(f"{name}==" in requirements for name in train.MODEL_REQUIREMENTS)
 
 
-def test_recovers_an_exact_linear_relation(tmp_path: Path) -> None:
-    # y = 3 + 2a - 0.5b, without noise: the fit must find these numbers.
-    points = [(1, 4), (2, 1), (3, 7), (5, 2), (8, 3), (4, 9)]
-    rows = [f"{a},{b},{3 + 2 * a - 0.5 * b}" for a, b in points]
-    data = write_csv(tmp_path / "data.csv", "a,b,y", rows)
-
-    assert train.main(["--data", str(data), "--target", "y", "--output", str(tmp_path / "out")]) == 0
-
-    model = json.loads((tmp_path / "out" / "model.json").read_text())
-    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
-    assert model["intercept"] == pytest.approx(3)
-    assert model["coefficients"] == pytest.approx({"a": 2, "b": -0.5})
-    assert metrics["rows"] == len(points)
-    assert metrics["rmse"] == pytest.approx(0, abs=1e-9)
-    assert metrics["r2"] == pytest.approx(1)
-
-
-def test_accepts_a_folder_with_one_csv_file(tmp_path: Path) -> None:
-    write_csv(tmp_path / "only.csv", "x,y", ["1,2", "2,4", "3,6.5"])
-
-    assert train.main(["--data", str(tmp_path), "--target", "y", "--output", str(tmp_path / "o")]) == 0
-    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["rows"] == 3
-
-
-def test_sample_data_is_fitted_well(tmp_path: Path) -> None:
-    sample = Path(__file__).resolve().parents[2] / "data" / "taxi-trips.csv"
-    if not sample.exists():
-        pytest.skip("the sample data set is not part of this checkout")
-
-    assert train.main(["--data", str(sample), "--target", "fare", "--output", str(tmp_path)]) == 0
-    assert json.loads((tmp_path / "metrics.json").read_text())["r2"] > 0.95
-
-
-@pytest.mark.parametrize(
-    ("header", "rows", "target", "message"),
-    [
-        ("x,y", ["1,2", "2,3", "3,5"], "fare", "no column 'fare'"),
-        ("x,y", ["1,2", "two,3", "3,5"], "y", "line 3: every value must be a number"),
-        ("x,y", ["1,2"], "y", "needs at least 2"),
-        ("x,z,y", ["1,2,1", "2,4,2", "3,6,4"], "y", "linearly dependent"),
-    ],
-)
-def test_rejects_unusable_data(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], header: str, rows: list[str], target: str, message: str
+def test_the_model_is_one_hot_encoding_and_a_forest(
+    train_model: Callable[..., Path], split_data: tuple[Path, Path]
 ) -> None:
-    data = write_csv(tmp_path / "data.csv", header, rows)
+    pipeline = mlflow.sklearn.load_model(str(train_model()))
 
-    assert train.main(["--data", str(data), "--target", target, "--output", str(tmp_path / "out")]) == 1
-    assert message in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
+    assert [name for name, _ in pipeline.steps] == ["encode", "regressor"]
+    assert pipeline.named_steps["regressor"].n_estimators == 10
+    test = pd.read_csv(split_data[1] / "data.csv")
+    predictions = pipeline.predict(features(test))
+    assert len(predictions) == len(test)
+    # A vendor the model has never seen is encoded as none of the known ones, not an error.
+    unseen = features(test.head(2)).assign(vendor="NEW")
+    assert len(pipeline.predict(unseen)) == 2
 
 
-def test_missing_data_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    missing = tmp_path / "missing.csv"
+def test_logs_parameters_and_training_metrics_to_the_active_run(train_model: Callable[..., Path]) -> None:
+    with mlflow.start_run() as run:
+        train_model("model", "--n-estimators", "5", "--max-depth", "0", "--seed", "3")
 
-    assert train.main(["--data", str(missing), "--target", "y", "--output", str(tmp_path)]) == 1
-    assert "does not exist" in capsys.readouterr().err
+    logged = mlflow.get_run(run.info.run_id).data
+    assert logged.params["n_estimators"] == "5"
+    assert logged.params["max_depth"] == "0"
+    assert logged.params["seed"] == "3"
+    assert logged.params["train_rows"] == "120"
+    assert {"training_rmse", "training_mae", "training_r2"} <= set(logged.metrics)
+    assert logged.metrics["training_r2"] > 0.8
+
+
+def test_starts_its_own_run_when_none_is_active(train_model: Callable[..., Path]) -> None:
+    train_model()
+
+    assert mlflow.active_run() is None
+    last = mlflow.search_runs(experiment_names=["tests"], order_by=["start_time DESC"], max_results=1)
+    assert last.loc[0, "status"] == "FINISHED"
+    assert last.loc[0, "params.n_estimators"] == "10"
+
+
+def test_the_same_seed_gives_the_same_model(train_model: Callable[..., Path], split_data: tuple[Path, Path]) -> None:
+    test = features(pd.read_csv(split_data[1] / "data.csv"))
+    first = mlflow.sklearn.load_model(str(train_model("a"))).predict(test)
+    second = mlflow.sklearn.load_model(str(train_model("b"))).predict(test)
+
+    assert first.tolist() == second.tolist()
+
+
+def test_refuses_a_folder_that_already_holds_files(
+    tmp_path: Path, split_data: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "old.txt").write_text("an earlier model")
+
+    assert train.main(["--train-data", str(split_data[0]), "--model-output", str(tmp_path / "model")]) == 1
+    assert "is not empty" in capsys.readouterr().err
+
+
+def test_accepts_an_empty_output_folder(tmp_path: Path, train_model: Callable[..., Path]) -> None:
+    (tmp_path / "empty").mkdir()  # what Azure ML mounts as the step's output
+
+    assert (train_model("empty") / "MLmodel").is_file()
+
+
+def test_rejects_missing_columns_and_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "data.csv").write_text("distance_km,fare_amount\n1.0,5.0\n")
+
+    argv = ["--train-data", str(tmp_path), "--model-output", str(tmp_path / "m")]
+
+    assert train.main(argv) == 1
+    assert "lacks the column(s)" in capsys.readouterr().err
+    assert train.main([*argv, "--n-estimators", "0"]) == 1
+    assert not (tmp_path / "m").exists()

@@ -1,0 +1,295 @@
+"""Deploy the registered MLflow model taxi-fare-model to a batch endpoint; optionally score a CSV file with it.
+
+With the Azure ML Python SDK v2 (azure-ai-ml), the script
+
+1. creates the batch endpoint or leaves the existing one as it is,
+2. creates or updates its deployment (default: taxi-fare-mlflow) with a version of taxi-fare-model, running on
+   the workspace's CPU cluster: in dev the newest version registered in the workspace, in prod the newest one
+   promoted to the Azure ML registry,
+3. makes that deployment the endpoint's default, and
+4. with --invoke, starts a batch scoring job on data/taxi-trips.csv (uploaded) or --input; with --wait, waits
+   for it. The predictions land in the job's `score` output as predictions.csv, one row per input row.
+
+The model is an MLflow model, so the deployment needs no scoring script or environment. Columns that the model
+was not trained on (such as the target, fare_amount) are ignored by MLflow's input schema check.
+
+The endpoint name, compute cluster, workspace and registry come from config-infra-<environment>.yml at the
+project root; the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's account.
+
+    pip install -r mlops/azureml/requirements.txt
+    python mlops/azureml/deploy/batch/deploy.py --dry-run        # print what it would create
+    python mlops/azureml/deploy/batch/deploy.py --environment dev --invoke --wait
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+PROJECT_ROOT = HERE.parents[3]
+RAW_DATA = PROJECT_ROOT / "data" / "taxi-trips.csv"
+ENVIRONMENTS = ("dev", "prod")
+
+MODEL_NAME = "taxi-fare-model"
+DEPLOYMENT = "taxi-fare-mlflow"
+COMPUTE = "cpu-cluster"
+LATEST = "latest"
+# The newest version of the model in the workspace; the scripts resolve and print the exact version.
+DEFAULT_MODEL = f"azureml:{MODEL_NAME}@{LATEST}"
+OUTPUT_FILE = "predictions.csv"
+
+
+def model_uri(name: str, version: str, registry: str | None = None) -> str:
+    """How a deployment refers to a model version: in the workspace, or in the Azure ML registry ``registry``."""
+    if registry:
+        return f"azureml://registries/{registry}/models/{name}/versions/{version}"
+    return f"azureml:{name}:{version}"
+
+
+def build_endpoint(name: str = "taxi-fare-batch", *, environment: str = "dev") -> Any:
+    """The batch endpoint (an ``azure.ai.ml.entities.BatchEndpoint``), built offline."""
+    from azure.ai.ml.entities import BatchEndpoint
+
+    return BatchEndpoint(
+        name=name,
+        description=f"Taxi fare predictions for CSV files ({environment})",
+        tags={"model": MODEL_NAME, "environment": environment},
+    )
+
+
+def build_deployment(
+    endpoint_name: str = "taxi-fare-batch",
+    model: str = DEFAULT_MODEL,
+    *,
+    name: str = DEPLOYMENT,
+    compute: str = COMPUTE,
+    instance_count: int = 1,
+    max_concurrency_per_instance: int = 2,
+    mini_batch_size: int = 10,
+) -> Any:
+    """The batch deployment of an MLflow model (an ``azure.ai.ml.entities.ModelBatchDeployment``), built offline.
+
+    ``model`` is a model reference (see ``model_uri``). Each mini batch is ``mini_batch_size`` input files; the
+    predictions of all of them are appended to one output file.
+    """
+    from azure.ai.ml.constants import BatchDeploymentOutputAction
+    from azure.ai.ml.entities import BatchRetrySettings, ModelBatchDeployment, ModelBatchDeploymentSettings
+
+    return ModelBatchDeployment(
+        name=name,
+        endpoint_name=endpoint_name,
+        description="taxi-fare-model, served by Azure ML's MLflow runtime (no scoring script)",
+        model=model,
+        compute=compute,
+        settings=ModelBatchDeploymentSettings(
+            instance_count=instance_count,
+            max_concurrency_per_instance=max_concurrency_per_instance,
+            mini_batch_size=mini_batch_size,
+            output_action=BatchDeploymentOutputAction.APPEND_ROW,
+            output_file_name=OUTPUT_FILE,
+            retry_settings=BatchRetrySettings(max_retries=3, timeout=300),
+            logging_level="info",
+        ),
+        tags={"model": model},
+    )
+
+
+def build_input(path: str | os.PathLike[str] = RAW_DATA) -> Any:
+    """The scoring job's input: a local file or folder (uploaded on invoke) or an azureml:/https: URI."""
+    from azure.ai.ml import Input
+    from azure.ai.ml.constants import AssetTypes
+
+    text = str(path)
+    if "://" in text or text.startswith("azureml:"):
+        return Input(type=AssetTypes.URI_FOLDER if text.endswith("/") else AssetTypes.URI_FILE, path=text)
+    local = Path(text).resolve()  # invoke uploads absolute local paths
+    return Input(type=AssetTypes.URI_FOLDER if local.is_dir() else AssetTypes.URI_FILE, path=str(local))
+
+
+# --- Azure --------------------------------------------------------------------------------------------------------
+
+
+def read_config(environment: str) -> dict[str, Any]:
+    """The settings of config-infra-<environment>.yml at the project root (empty when the file is missing)."""
+    path = PROJECT_ROOT / f"config-infra-{environment}.yml"
+    if not path.is_file():
+        return {}
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def current_subscription() -> str | None:
+    """The Azure CLI's current subscription (`az account show`), or None without a logged-in CLI."""
+    try:
+        completed = subprocess.run(
+            ["az", "account", "show", "--query", "id", "--output", "tsv"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if completed.returncode != 0:
+        return None
+    return completed.stdout.strip() or None
+
+
+def resolve_model(args: argparse.Namespace, subscription_id: str, workspace_client: Any) -> str:
+    """The URI of the model version to deploy; looks up the newest version when --model-version is latest."""
+    version = args.model_version
+    if args.model_source == "registry":
+        if version == LATEST:
+            from azure.ai.ml import MLClient
+            from azure.identity import AzureCliCredential
+
+            registry_client = MLClient(AzureCliCredential(), subscription_id, registry_name=args.registry)
+            version = registry_client.models.get(name=args.model_name, label=LATEST).version
+        return model_uri(args.model_name, version, args.registry)
+    if version == LATEST:
+        version = workspace_client.models.get(name=args.model_name, label=LATEST).version
+    return model_uri(args.model_name, version)
+
+
+def to_yaml(entity: Any) -> str:
+    """An SDK entity as YAML (endpoints return their dict from dump(); deployments write it to the stream)."""
+    import yaml
+
+    stream = io.StringIO()
+    data = entity.dump(stream)
+    return stream.getvalue() or yaml.safe_dump(json.loads(json.dumps(data)), sort_keys=False)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Deploy the registered MLflow model taxi-fare-model to the batch endpoint of "
+        "config-infra-<environment>.yml; with --invoke, score a CSV file with it.",
+    )
+    parser.add_argument("--environment", choices=ENVIRONMENTS, default="dev", help="which config-infra file to use")
+    parser.add_argument(
+        "--subscription-id",
+        default=os.environ.get("AZURE_SUBSCRIPTION_ID"),
+        help="Azure subscription (default: $AZURE_SUBSCRIPTION_ID, else the Azure CLI's current subscription)",
+    )
+    parser.add_argument("--resource-group", help="resource group of the workspace (default: from config-infra)")
+    parser.add_argument("--workspace", help="Azure ML workspace (default: aml_workspace from config-infra)")
+    parser.add_argument("--endpoint-name", help="batch endpoint (default: batch_endpoint from config-infra)")
+    parser.add_argument("--deployment-name", default=DEPLOYMENT, help=f"default: {DEPLOYMENT}")
+    parser.add_argument("--compute", help=f"compute cluster (default: cpu_cluster from config-infra, else {COMPUTE})")
+    parser.add_argument("--model-name", default=MODEL_NAME, help=f"default: {MODEL_NAME}")
+    parser.add_argument("--model-version", default=LATEST, help="model version to deploy (default: the newest)")
+    parser.add_argument(
+        "--model-source",
+        choices=("workspace", "registry"),
+        help="where the model version is registered (default: workspace in dev, registry in prod)",
+    )
+    parser.add_argument("--registry", help="Azure ML registry (default: model_registry from config-infra)")
+    parser.add_argument("--invoke", action="store_true", help="after deploying, start a scoring job on --input")
+    parser.add_argument(
+        "--input", default=str(RAW_DATA), help="CSV file or folder to score, local or azureml: (default: sample data)"
+    )
+    parser.add_argument("--wait", action="store_true", help="with --invoke: stream the job; exit 1 if it fails")
+    parser.add_argument("--dry-run", action="store_true", help="print the endpoint and deployment; touch no Azure")
+    args = parser.parse_args(argv)
+    if args.invoke and "://" not in args.input and not args.input.startswith("azureml:"):
+        if not Path(args.input).exists():
+            parser.error(f"--input {args.input}: no such file or folder")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Create or update the endpoint and its deployment, make it the default; optionally run a scoring job."""
+    args = parse_args(argv)
+    config = read_config(args.environment)
+    args.model_source = args.model_source or ("registry" if args.environment == "prod" else "workspace")
+    args.registry = args.registry or config.get("model_registry")
+    endpoint_name = args.endpoint_name or config.get("batch_endpoint")
+    compute = args.compute or config.get("cpu_cluster") or COMPUTE
+
+    if args.dry_run:
+        version = "<newest>" if args.model_version == LATEST else args.model_version
+        registry = args.registry if args.model_source == "registry" else None
+        model = model_uri(args.model_name, version, registry)
+        name = endpoint_name or "<batch_endpoint>"
+        print(to_yaml(build_endpoint(name, environment=args.environment)))
+        print("---")
+        print(to_yaml(build_deployment(name, model, name=args.deployment_name, compute=compute)))
+        return 0
+
+    subscription_id = args.subscription_id or current_subscription()
+    resource_group = args.resource_group or config.get("resource_group")
+    workspace = args.workspace or config.get("aml_workspace")
+    needed = {
+        "--subscription-id": subscription_id,
+        "--resource-group": resource_group,
+        "--workspace": workspace,
+        "--endpoint-name": endpoint_name,
+        **({"--registry": args.registry} if args.model_source == "registry" else {}),
+    }
+    missing = [flag for flag, value in needed.items() if not value]
+    if missing:
+        print(
+            f"error: {', '.join(missing)} not given and not found in config-infra-{args.environment}.yml "
+            "or the Azure CLI",
+            file=sys.stderr,
+        )
+        return 2
+
+    from azure.ai.ml import MLClient
+    from azure.core.exceptions import ResourceNotFoundError
+    from azure.identity import AzureCliCredential
+
+    # The Azure CLI session: `az login` on a laptop, the OIDC / workload identity login in CI.
+    client = MLClient(AzureCliCredential(), subscription_id, resource_group, workspace)
+    model = resolve_model(args, subscription_id, client)
+    print(f"Deploying {model} to {endpoint_name}/{args.deployment_name} on {compute}")
+
+    try:
+        client.batch_endpoints.get(endpoint_name)
+        print(f"Endpoint {endpoint_name} exists")
+    except ResourceNotFoundError:
+        print(f"Creating endpoint {endpoint_name}")
+        client.batch_endpoints.begin_create_or_update(
+            build_endpoint(endpoint_name, environment=args.environment)
+        ).result()
+
+    deployment = build_deployment(endpoint_name, model, name=args.deployment_name, compute=compute)
+    client.batch_deployments.begin_create_or_update(deployment).result()
+
+    endpoint = client.batch_endpoints.get(endpoint_name)
+    if getattr(endpoint.defaults, "deployment_name", None) != args.deployment_name:
+        endpoint.defaults = {"deployment_name": args.deployment_name}
+        client.batch_endpoints.begin_create_or_update(endpoint).result()
+    print(f"{endpoint_name}: default deployment {args.deployment_name}")
+
+    if not args.invoke:
+        return 0
+    job = client.batch_endpoints.invoke(
+        endpoint_name=endpoint_name, deployment_name=args.deployment_name, input=build_input(args.input)
+    )
+    print(f"Started batch scoring job {job.name} on {args.input}")
+    if args.wait:
+        client.jobs.stream(job.name)  # raises when the job fails
+        status = client.jobs.get(job.name).status
+        print(f"Batch scoring job {job.name} finished: {status}")
+        if status != "Completed":
+            return 1
+        print(
+            f"Predictions ({OUTPUT_FILE}): az ml job download --name {job.name} --output-name score "
+            f"--resource-group {resource_group} --workspace-name {workspace}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
