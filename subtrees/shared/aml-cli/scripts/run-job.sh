@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Submits one Azure ML job file (a pipeline or a command job) to the workspace of
+# config-infra-<environment>.yml and waits for it; fails unless the job completes. Arguments after the
+# file go to `az ml job create` (for example --set inputs.<name>=<value>). The job's name is handed to the
+# steps after it as job_name.
+#
+#   usage: mlops/scripts/run-job.sh <dev|prod> <job file> [az ml job create arguments...]
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[ "$#" -ge 2 ] || fail "usage: mlops/scripts/run-job.sh <dev|prod> <job file> [az ml job create arguments...]"
+environment=$1
+file=$(realpath "$2")
+shift 2
+check_environment "$environment"
+require_tools
+cd "$PROJECT_ROOT"
+
+resource_group=$(config_value "$environment" resource_group)
+workspace=$(config_value "$environment" aml_workspace)
+scope=(--resource-group "$resource_group" --workspace-name "$workspace")
+job=$(submit_job "$file" "${scope[@]}" "$@")
+wait_for_job "$job" "${scope[@]}"
+publish job_name "$job"
