@@ -205,6 +205,7 @@ parts:
     when: {orchestration: azure-devops}
 """
 
+
 @functools.cache
 def default_manifest() -> Manifest:
     """The mapping for sources without a manifest (parsed on first use, not at extension load)."""

@@ -178,12 +178,6 @@ def breaches(namespace: str, postfix: str) -> list[tuple[ResourceRule, str, int]
     return sorted(worst.values(), key=lambda breach: (-breach[2], order.index(breach[0].key)))
 
 
-def longest_breach(namespace: str, postfix: str) -> tuple[ResourceRule, str, int] | None:
-    """The resource whose name exceeds its limit by the most characters, if any."""
-    found = breaches(namespace, postfix)
-    return found[0] if found else None
-
-
 def max_namespace_length(postfix: str) -> int:
     """The longest namespace that keeps every name within Azure's limits for this postfix."""
     return min(

@@ -45,7 +45,7 @@ def validate_text(project: Path, machine_paths: Iterable[str] = ()) -> list[Find
             for machine_path in forbidden_paths:
                 if machine_path in line and not recorded_source:
                     findings.append(Finding(relative, number, "text", f"path of the rendering machine: {machine_path}"))
-            if ".stage/" in line or "copier._vcs.clone" in line:
+            if ".stage" in line or "copier._vcs.clone" in line:
                 findings.append(Finding(relative, number, "text", "names the factory's staging folder"))
             for kind, pattern in _SECRETS.items():
                 if pattern.search(line):
