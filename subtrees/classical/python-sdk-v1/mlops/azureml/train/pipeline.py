@@ -30,17 +30,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import workspace as project  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
+
+PROJECT_ROOT = project.PROJECT_ROOT
 SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"
 CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
 RAW_DATA = PROJECT_ROOT / "data" / "taxi-trips.csv"
-ENVIRONMENTS = ("dev", "prod")
+ENVIRONMENTS = project.ENVIRONMENTS
 
 MODEL_NAME = "taxi-fare-model"
 COMPUTE = "cpu-cluster"
@@ -53,6 +56,7 @@ DATASTORE_FOLDER = "taxi-fare/raw-data"
 # --production-model: AUTO compares with the newest registered version of the model (if any), NONE with nothing.
 AUTO = "auto"
 NONE = "none"
+REGISTER_STEP = "register"
 
 
 def build_run_config(image: str = IMAGE) -> Any:
@@ -214,34 +218,6 @@ def build_pipeline(workspace: Any, *, raw_data: Path = RAW_DATA, **step_options:
 # --- command line ------------------------------------------------------------------------------------------------
 
 
-def read_config(environment: str) -> dict[str, Any]:
-    """The settings of config-infra-<environment>.yml at the project root (empty when the file is missing)."""
-    path = PROJECT_ROOT / f"config-infra-{environment}.yml"
-    if not path.is_file():
-        return {}
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
-
-
-def current_subscription() -> str | None:
-    """The Azure CLI's current subscription (`az account show`), or None without a logged-in CLI."""
-    try:
-        completed = subprocess.run(
-            ["az", "account", "show", "--query", "id", "--output", "tsv"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if completed.returncode != 0:
-        return None
-    return completed.stdout.strip() or None
-
-
 def latest_model_uri(workspace: Any, name: str) -> str | None:
     """``models:/<name>/<version>`` of the newest registered version of the model, None when it has none."""
     from azureml.core.model import Model
@@ -280,7 +256,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-depth", type=int, default=10)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--experiment-name", default=EXPERIMENT, help=f"default: {EXPERIMENT}")
-    parser.add_argument("--wait", action="store_true", help="stream the run's logs; exit 1 if the run fails")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="stream the run's logs; exit 1 if the run fails; then report whether a model version was registered",
+    )
     args = parser.parse_args(argv)
     if not args.raw_data.exists():
         parser.error(f"--raw-data {args.raw_data}: no such file or folder")
@@ -295,18 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "move with `copier update --trust -d mlops_version=python-sdk-v2`",
         file=sys.stderr,
     )
-    config = read_config(args.environment)
-    subscription_id = args.subscription_id or current_subscription()
+    config = project.read_config(args.environment)
+    subscription_id = args.subscription_id or project.current_subscription()
     resource_group = args.resource_group or config.get("resource_group")
     workspace_name = args.workspace or config.get("aml_workspace")
     needed = {"--subscription-id": subscription_id, "--resource-group": resource_group, "--workspace": workspace_name}
-    missing = [flag for flag, value in needed.items() if not value]
-    if missing:
-        print(
-            f"error: {', '.join(missing)} not given and not found in config-infra-{args.environment}.yml "
-            "or the Azure CLI",
-            file=sys.stderr,
-        )
+    if project.missing_settings(needed, args.environment):
         return 2
 
     from azureml.core import Experiment, Workspace
@@ -345,6 +319,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Pipeline run {run.id} finished: {status}")
         if status != "Completed":
             return 1
+        with tempfile.TemporaryDirectory() as download:
+            register_run = run.find_step_run(REGISTER_STEP)[0]
+            register_run.get_output_data("registration_output").download(local_path=download)
+            registration = project.read_registration(Path(download))
+        project.report_registration(run.id, registration, args.model_name)
     return 0
 
 

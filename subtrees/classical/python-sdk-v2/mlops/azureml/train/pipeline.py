@@ -24,17 +24,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
+
+PROJECT_ROOT = workspace.PROJECT_ROOT
 SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"
 CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
 RAW_DATA = PROJECT_ROOT / "data" / "taxi-trips.csv"
-ENVIRONMENTS = ("dev", "prod")
+ENVIRONMENTS = workspace.ENVIRONMENTS
 
 MODEL_NAME = "taxi-fare-model"
 COMPUTE = "cpu-cluster"
@@ -223,53 +226,6 @@ def build_pipeline(
 # --- command line ------------------------------------------------------------------------------------------------
 
 
-def read_config(environment: str) -> dict[str, Any]:
-    """The settings of config-infra-<environment>.yml at the project root (empty when the file is missing)."""
-    path = PROJECT_ROOT / f"config-infra-{environment}.yml"
-    if not path.is_file():
-        return {}
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
-
-
-def current_subscription() -> str | None:
-    """The Azure CLI's current subscription (`az account show`), or None without a logged-in CLI."""
-    try:
-        completed = subprocess.run(
-            ["az", "account", "show", "--query", "id", "--output", "tsv"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if completed.returncode != 0:
-        return None
-    return completed.stdout.strip() or None
-
-
-def ml_client(subscription_id: str, resource_group: str, workspace: str) -> Any:
-    """An MLClient for the workspace, authenticated by the Azure CLI session (az login, or CI's OIDC login)."""
-    from azure.ai.ml import MLClient
-    from azure.identity import AzureCliCredential
-
-    return MLClient(AzureCliCredential(), subscription_id, resource_group, workspace)
-
-
-def latest_model_uri(client: Any, name: str) -> str | None:
-    """``azureml:<name>:<version>`` of the newest registered version of the model, None when it has none."""
-    from azure.core.exceptions import ResourceNotFoundError
-
-    try:
-        model = client.models.get(name=name, label="latest")
-    except ResourceNotFoundError:
-        return None
-    return f"azureml:{model.name}:{model.version}"
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Build the taxi-fare training pipeline (prep -> train -> evaluate -> register) and submit it "
@@ -301,7 +257,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-depth", type=int, default=10)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--experiment-name", default=EXPERIMENT, help=f"default: {EXPERIMENT}")
-    parser.add_argument("--wait", action="store_true", help="stream the job's logs; exit 1 if the job fails")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="stream the job's logs; exit 1 if the job fails; then report whether a model version was registered",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the pipeline job as YAML and submit nothing")
     args = parser.parse_args(argv)
     if not is_remote(args.raw_data) and not Path(args.raw_data).exists():
@@ -312,34 +272,26 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the pipeline and submit it (or print it with --dry-run). Returns the exit code."""
     args = parse_args(argv)
-    config = read_config(args.environment)
+    config = workspace.read_config(args.environment)
     compute = args.compute or config.get("cpu_cluster") or COMPUTE
     production = None if args.production_model in (AUTO, NONE) else args.production_model
 
     client = None
     if not args.dry_run:
-        subscription_id = args.subscription_id or current_subscription()
+        subscription_id = args.subscription_id or workspace.current_subscription()
         resource_group = args.resource_group or config.get("resource_group")
-        workspace = args.workspace or config.get("aml_workspace")
-        missing = [
-            flag
-            for flag, value in (
-                ("--subscription-id", subscription_id),
-                ("--resource-group", resource_group),
-                ("--workspace", workspace),
-            )
-            if not value
-        ]
-        if missing:
-            print(
-                f"error: {', '.join(missing)} not given and not found in config-infra-{args.environment}.yml "
-                "or the Azure CLI (use --dry-run to build the job without Azure)",
-                file=sys.stderr,
-            )
+        workspace_name = args.workspace or config.get("aml_workspace")
+        needed = {
+            "--subscription-id": subscription_id,
+            "--resource-group": resource_group,
+            "--workspace": workspace_name,
+        }
+        if workspace.missing_settings(needed, args.environment, hint="use --dry-run to build the job without Azure"):
             return 2
-        client = ml_client(subscription_id, resource_group, workspace)
+        client = workspace.ml_client(subscription_id, resource_group, workspace_name)
         if args.production_model == AUTO:
-            production = latest_model_uri(client, args.model_name)
+            newest = workspace.newest_version(client, args.model_name)
+            production = workspace.model_uri(args.model_name, newest) if newest else None
         print(f"Production model to beat: {production or 'none (the candidate is promoted)'}")
 
     job = build_pipeline(
@@ -366,6 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Pipeline job {submitted.name} finished: {status}")
         if status != "Completed":
             return 1
+        with tempfile.TemporaryDirectory() as download:
+            client.jobs.download(submitted.name, output_name="registration", download_path=download)
+            registration = workspace.read_registration(Path(download))
+        workspace.report_registration(submitted.name, registration, args.model_name)
     return 0
 
 

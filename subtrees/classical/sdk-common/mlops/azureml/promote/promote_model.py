@@ -19,58 +19,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
+
 MODEL_NAME = "taxi-fare-model"
-LATEST = "latest"
-
-
-def registry_model_uri(registry: str, name: str, version: str) -> str:
-    """How prod deployments refer to the promoted model version."""
-    return f"azureml://registries/{registry}/models/{name}/versions/{version}"
-
-
-def read_config(environment: str) -> dict[str, Any]:
-    """The settings of config-infra-<environment>.yml at the project root (empty when the file is missing)."""
-    path = PROJECT_ROOT / f"config-infra-{environment}.yml"
-    if not path.is_file():
-        return {}
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
-
-
-def current_subscription() -> str | None:
-    """The Azure CLI's current subscription (`az account show`), or None without a logged-in CLI."""
-    try:
-        completed = subprocess.run(
-            ["az", "account", "show", "--query", "id", "--output", "tsv"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if completed.returncode != 0:
-        return None
-    return completed.stdout.strip() or None
-
-
-def publish_version(version: str) -> None:
-    """Hand the promoted version to later CI steps (GitHub Actions step output, Azure DevOps output variable)."""
-    github_output = os.environ.get("GITHUB_OUTPUT")
-    if github_output:
-        with open(github_output, "a", encoding="utf-8") as handle:
-            handle.write(f"model_version={version}\n")
-    if os.environ.get("TF_BUILD"):  # set on Azure DevOps agents
-        print(f"##vso[task.setvariable variable=model_version;isoutput=true]{version}")
+LATEST = workspace.LATEST
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -94,45 +51,32 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Share the model version with the registry unless it is there already. Returns the exit code."""
     args = parse_args(argv)
-    dev, prod = read_config("dev"), read_config("prod")
-    subscription_id = args.subscription_id or current_subscription()
+    dev, prod = workspace.read_config("dev"), workspace.read_config("prod")
+    subscription_id = args.subscription_id or workspace.current_subscription()
     resource_group = args.resource_group or dev.get("resource_group")
-    workspace = args.workspace or dev.get("aml_workspace")
+    workspace_name = args.workspace or dev.get("aml_workspace")
     registry = args.registry or prod.get("model_registry") or dev.get("model_registry")
     needed = {
         "--subscription-id": subscription_id,
         "--resource-group": resource_group,
-        "--workspace": workspace,
+        "--workspace": workspace_name,
         "--registry": registry,
     }
-    missing = [flag for flag, value in needed.items() if not value]
-    if missing:
-        print(
-            f"error: {', '.join(missing)} not given and not found in config-infra-dev.yml, config-infra-prod.yml "
-            "or the Azure CLI",
-            file=sys.stderr,
-        )
+    if workspace.missing_settings(needed, "dev", hint="the registry comes from config-infra-prod.yml"):
         return 2
 
-    from azure.ai.ml import MLClient
     from azure.core.exceptions import ResourceNotFoundError
-    from azure.identity import AzureCliCredential
 
-    # The Azure CLI session: `az login` on a laptop, the OIDC / workload identity login in CI.
-    credential = AzureCliCredential()
-    workspace_client = MLClient(credential, subscription_id, resource_group, workspace)
-    registry_client = MLClient(credential, subscription_id, registry_name=registry)
+    workspace_client = workspace.ml_client(subscription_id, resource_group, workspace_name)
+    registry_client = workspace.ml_client(subscription_id, registry_name=registry)
 
-    model = workspace_client.models.get(
-        name=args.model_name, **({"label": LATEST} if args.model_version == LATEST else {"version": args.model_version})
-    )
-    version = str(model.version)
-    target = registry_model_uri(registry, args.model_name, version)
+    version = workspace.resolve_version(workspace_client, args.model_name, args.model_version)
+    target = workspace.model_uri(args.model_name, version, registry)
     try:
         registry_client.models.get(name=args.model_name, version=version)
         print(f"{target} is already in the registry: nothing to do")
     except ResourceNotFoundError:
-        print(f"Promoting azureml:{args.model_name}:{version} of {workspace} to {target}")
+        print(f"Promoting {workspace.model_uri(args.model_name, version)} of {workspace_name} to {target}")
         workspace_client.models.share(
             name=args.model_name,
             version=version,
@@ -141,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             registry_name=registry,
         )
         print(f"Promoted: {target}")
-    publish_version(version)
+    workspace.publish(model_version=version)
     return 0
 
 

@@ -24,34 +24,27 @@ project root; the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or
 from __future__ import annotations
 
 import argparse
-import io
-import json
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
+
 HERE = Path(__file__).resolve().parent
-PROJECT_ROOT = HERE.parents[3]
+PROJECT_ROOT = workspace.PROJECT_ROOT
 RAW_DATA = PROJECT_ROOT / "data" / "taxi-trips.csv"
-ENVIRONMENTS = ("dev", "prod")
+ENVIRONMENTS = workspace.ENVIRONMENTS
 
 MODEL_NAME = "taxi-fare-model"
 DEPLOYMENT = "taxi-fare-mlflow"
 COMPUTE = "cpu-cluster"
-LATEST = "latest"
+LATEST = workspace.LATEST
 # The newest version of the model in the workspace; the scripts resolve and print the exact version.
 DEFAULT_MODEL = f"azureml:{MODEL_NAME}@{LATEST}"
 OUTPUT_FILE = "predictions.csv"
-
-
-def model_uri(name: str, version: str, registry: str | None = None) -> str:
-    """How a deployment refers to a model version: in the workspace, or in the Azure ML registry ``registry``."""
-    if registry:
-        return f"azureml://registries/{registry}/models/{name}/versions/{version}"
-    return f"azureml:{name}:{version}"
 
 
 def build_endpoint(name: str = "taxi-fare-batch", *, environment: str = "dev") -> Any:
@@ -117,57 +110,14 @@ def build_input(path: str | os.PathLike[str] = RAW_DATA) -> Any:
 # --- Azure --------------------------------------------------------------------------------------------------------
 
 
-def read_config(environment: str) -> dict[str, Any]:
-    """The settings of config-infra-<environment>.yml at the project root (empty when the file is missing)."""
-    path = PROJECT_ROOT / f"config-infra-{environment}.yml"
-    if not path.is_file():
-        return {}
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
-
-
-def current_subscription() -> str | None:
-    """The Azure CLI's current subscription (`az account show`), or None without a logged-in CLI."""
-    try:
-        completed = subprocess.run(
-            ["az", "account", "show", "--query", "id", "--output", "tsv"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if completed.returncode != 0:
-        return None
-    return completed.stdout.strip() or None
-
-
 def resolve_model(args: argparse.Namespace, subscription_id: str, workspace_client: Any) -> str:
     """The URI of the model version to deploy; looks up the newest version when --model-version is latest."""
-    version = args.model_version
     if args.model_source == "registry":
-        if version == LATEST:
-            from azure.ai.ml import MLClient
-            from azure.identity import AzureCliCredential
-
-            registry_client = MLClient(AzureCliCredential(), subscription_id, registry_name=args.registry)
-            version = registry_client.models.get(name=args.model_name, label=LATEST).version
-        return model_uri(args.model_name, version, args.registry)
-    if version == LATEST:
-        version = workspace_client.models.get(name=args.model_name, label=LATEST).version
-    return model_uri(args.model_name, version)
-
-
-def to_yaml(entity: Any) -> str:
-    """An SDK entity as YAML (endpoints return their dict from dump(); deployments write it to the stream)."""
-    import yaml
-
-    stream = io.StringIO()
-    data = entity.dump(stream)
-    return stream.getvalue() or yaml.safe_dump(json.loads(json.dumps(data)), sort_keys=False)
+        registry_client = workspace.ml_client(subscription_id, registry_name=args.registry)
+        version = workspace.resolve_version(registry_client, args.model_name, args.model_version)
+        return workspace.model_uri(args.model_name, version, args.registry)
+    version = workspace.resolve_version(workspace_client, args.model_name, args.model_version)
+    return workspace.model_uri(args.model_name, version)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -210,7 +160,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Create or update the endpoint and its deployment, make it the default; optionally run a scoring job."""
     args = parse_args(argv)
-    config = read_config(args.environment)
+    config = workspace.read_config(args.environment)
     args.model_source = args.model_source or ("registry" if args.environment == "prod" else "workspace")
     args.registry = args.registry or config.get("model_registry")
     endpoint_name = args.endpoint_name or config.get("batch_endpoint")
@@ -219,38 +169,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dry_run:
         version = "<newest>" if args.model_version == LATEST else args.model_version
         registry = args.registry if args.model_source == "registry" else None
-        model = model_uri(args.model_name, version, registry)
+        model = workspace.model_uri(args.model_name, version, registry)
         name = endpoint_name or "<batch_endpoint>"
-        print(to_yaml(build_endpoint(name, environment=args.environment)))
+        print(workspace.to_yaml(build_endpoint(name, environment=args.environment)))
         print("---")
-        print(to_yaml(build_deployment(name, model, name=args.deployment_name, compute=compute)))
+        print(workspace.to_yaml(build_deployment(name, model, name=args.deployment_name, compute=compute)))
         return 0
 
-    subscription_id = args.subscription_id or current_subscription()
+    subscription_id = args.subscription_id or workspace.current_subscription()
     resource_group = args.resource_group or config.get("resource_group")
-    workspace = args.workspace or config.get("aml_workspace")
+    workspace_name = args.workspace or config.get("aml_workspace")
     needed = {
         "--subscription-id": subscription_id,
         "--resource-group": resource_group,
-        "--workspace": workspace,
+        "--workspace": workspace_name,
         "--endpoint-name": endpoint_name,
         **({"--registry": args.registry} if args.model_source == "registry" else {}),
     }
-    missing = [flag for flag, value in needed.items() if not value]
-    if missing:
-        print(
-            f"error: {', '.join(missing)} not given and not found in config-infra-{args.environment}.yml "
-            "or the Azure CLI",
-            file=sys.stderr,
-        )
+    if workspace.missing_settings(needed, args.environment):
         return 2
 
-    from azure.ai.ml import MLClient
     from azure.core.exceptions import ResourceNotFoundError
-    from azure.identity import AzureCliCredential
 
-    # The Azure CLI session: `az login` on a laptop, the OIDC / workload identity login in CI.
-    client = MLClient(AzureCliCredential(), subscription_id, resource_group, workspace)
+    client = workspace.ml_client(subscription_id, resource_group, workspace_name)
     model = resolve_model(args, subscription_id, client)
     print(f"Deploying {model} to {endpoint_name}/{args.deployment_name} on {compute}")
 
@@ -286,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         print(
             f"Predictions ({OUTPUT_FILE}): az ml job download --name {job.name} --output-name score "
-            f"--resource-group {resource_group} --workspace-name {workspace}"
+            f"--resource-group {resource_group} --workspace-name {workspace_name}"
         )
     return 0
 

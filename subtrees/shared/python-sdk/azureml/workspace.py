@@ -1,0 +1,149 @@
+"""What every Azure ML script of this project shares: the settings of config-infra-<environment>.yml, the
+subscription, an authenticated client, model references and handing results on to the next CI step.
+
+The scripts under mlops/azureml/ import it by adding this folder to ``sys.path``:
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[N]))  # N: how deep the script is below here
+    import workspace
+
+Nothing here contacts Azure at import time; the Azure packages are imported by the functions that need them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+PROJECT_ROOT = HERE.parents[1]
+ENVIRONMENTS = ("dev", "prod")
+LATEST = "latest"
+REGISTRATION_FILE = "registration.json"
+
+
+def read_config(environment: str) -> dict[str, Any]:
+    """The settings of config-infra-<environment>.yml at the project root (empty when the file is missing)."""
+    path = PROJECT_ROOT / f"config-infra-{environment}.yml"
+    if not path.is_file():
+        return {}
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def current_subscription() -> str | None:
+    """The Azure CLI's current subscription (`az account show`), or None without a logged-in CLI."""
+    try:
+        completed = subprocess.run(
+            ["az", "account", "show", "--query", "id", "--output", "tsv"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if completed.returncode != 0:
+        return None
+    return completed.stdout.strip() or None
+
+
+def missing_settings(needed: Mapping[str, Any], environment: str = "dev", hint: str = "") -> bool:
+    """Print one error line naming the flags that have no value (neither given nor in config-infra) and
+    return True; return False when every flag has one."""
+    missing = [flag for flag, value in needed.items() if not value]
+    if not missing:
+        return False
+    print(
+        f"error: {', '.join(missing)} not given and not found in config-infra-{environment}.yml or the Azure CLI"
+        + (f" ({hint})" if hint else ""),
+        file=sys.stderr,
+    )
+    return True
+
+
+def ml_client(subscription_id: str, resource_group: str | None = None, workspace: str | None = None, **scope: Any):
+    """An azure-ai-ml MLClient for a workspace (or, with ``registry_name=``, a registry), signed in with the Azure
+    CLI session: `az login` on a laptop, the OIDC / workload identity login in CI."""
+    from azure.ai.ml import MLClient
+    from azure.identity import AzureCliCredential
+
+    return MLClient(AzureCliCredential(), subscription_id, resource_group, workspace, **scope)
+
+
+def model_uri(name: str, version: str, registry: str | None = None) -> str:
+    """How a deployment refers to a model version: in the workspace, or in the Azure ML registry ``registry``."""
+    if registry:
+        return f"azureml://registries/{registry}/models/{name}/versions/{version}"
+    return f"azureml:{name}:{version}"
+
+
+def newest_version(client: Any, name: str) -> str | None:
+    """The newest registered version of the model in the client's workspace or registry, None when it has none."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        return str(client.models.get(name=name, label=LATEST).version)
+    except ResourceNotFoundError:
+        return None
+
+
+def resolve_version(client: Any, name: str, version: str) -> str:
+    """``version`` itself, or the newest registered version when it is ``latest`` (an error when there is none)."""
+    if version != LATEST:
+        return version
+    newest = newest_version(client, name)
+    if newest is None:
+        raise SystemExit(f"error: no version of model {name} is registered")
+    return newest
+
+
+def to_yaml(entity: Any) -> str:
+    """An SDK entity as YAML (endpoints return their dict from dump(); deployments write it to the stream)."""
+    import yaml
+
+    stream = io.StringIO()
+    data = entity.dump(stream)
+    return stream.getvalue() or yaml.safe_dump(json.loads(json.dumps(data)), sort_keys=False)
+
+
+def publish(**values: Any) -> None:
+    """Hand values on to later CI steps: GitHub Actions step outputs, Azure DevOps output variables
+    (``<step>.<name>``). Outside CI this prints nothing."""
+    github_output = os.environ.get("GITHUB_OUTPUT")
+    if github_output:
+        with open(github_output, "a", encoding="utf-8") as handle:
+            for name, value in values.items():
+                handle.write(f"{name}={value}\n")
+    if os.environ.get("TF_BUILD"):  # set on Azure DevOps agents
+        for name, value in values.items():
+            print(f"##vso[task.setvariable variable={name};isoutput=true]{value}")
+
+
+def read_registration(folder: Path) -> dict[str, Any]:
+    """The register step's registration.json, found anywhere below ``folder`` (downloads nest it)."""
+    found = next(iter(sorted(Path(folder).rglob(REGISTRATION_FILE))), None)
+    if found is None:
+        raise SystemExit(f"error: the pipeline's registration output has no {REGISTRATION_FILE}")
+    return json.loads(found.read_text(encoding="utf-8"))
+
+
+def report_registration(job_name: str, registration: Mapping[str, Any], model_name: str) -> None:
+    """Print what the register step decided and publish job_name, registered, model_name and model_version,
+    so that CI deploys the new version, or nothing when none was registered."""
+    registered = registration.get("registered") is True
+    name = registration.get("name") or model_name
+    version = "" if registration.get("version") is None else str(registration["version"])
+    reason = registration.get("reason", "")
+    if registered:
+        print(f"Training job {job_name} registered {name} version {version}. {reason}".rstrip())
+    else:
+        print(f"Training job {job_name} did not register a new model: {reason}".rstrip())
+    publish(job_name=job_name, registered=str(registered).lower(), model_name=name, model_version=version)
