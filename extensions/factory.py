@@ -72,7 +72,19 @@ def factory_problem(context: Context, field: str) -> str:
     root = _template_root(context)
     if factory.answers.earlier_problem(field, answers, root):
         return ""
+    # Copier validates the default before showing the prompt and fails with a traceback when it is
+    # refused. An empty ref default means none could be suggested; the check before rendering refuses an
+    # empty ref with one sentence, so the prompt lets it pass only then.
+    empty_ref = field == "project_template_ref" and not str(answers.get(field, "")).strip()
+    if empty_ref and not factory.answers.suggested_ref(answers, root):
+        return ""
     return factory.answers.field_problem(field, answers, root)
+
+
+@pass_context
+def suggested_ref(context: Context) -> str:
+    """Default for project_template_ref: the fork's newest release tag, else its newest commit."""
+    return factory.answers.suggested_ref(context.get_all(), _template_root(context))
 
 
 @pass_context
@@ -121,6 +133,7 @@ class FactoryExtension(ContextHook):
             unavailable=unavailable,
             preferred=preferred,
             default_namespace=default_namespace,
+            suggested_ref=suggested_ref,
         )
         self._staged: dict[tuple[str, ...], str] = {}
 

@@ -175,3 +175,17 @@ def test_two_copies_sharing_a_cold_cache_both_succeed_identically(
     for path in tracked_files(one):
         assert (one / path).read_bytes() == (two / path).read_bytes(), path
     assert not [path for path in isolated_cache.rglob("*.tmp")], "no half-written cache entries"
+
+
+def test_the_ref_prompt_offers_the_newest_release_of_the_fork(session_factory, fork, prompt_question):
+    git(fork, "tag", "v1.10.0")
+    git(fork, "tag", "v1.9.2")
+    git(fork, "tag", "nightly")
+    question = prompt_question(session_factory, "project_template_ref", project_template_github_url=f"file://{fork}")
+    assert question.get_default() == "v1.10.0"
+
+
+def test_a_fork_without_tags_offers_its_newest_commit(session_factory, fork, prompt_question):
+    git(fork, "tag", "--delete", "v1")
+    question = prompt_question(session_factory, "project_template_ref", project_template_github_url=f"file://{fork}")
+    assert question.get_default() == git(fork, "rev-parse", "HEAD")

@@ -63,7 +63,24 @@ def _source_url(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if problem or value == BUILTIN:
         return problem
     source = template_source({"project_template_github_url": value}, root)
-    return source.reachability_problem() if isinstance(source, GitSource) else ""
+    if not isinstance(source, GitSource):
+        return ""
+    problem = source.reachability_problem()
+    if problem or source.cache_dir.is_dir():
+        return problem
+    refs = source.remote_refs()
+    if refs.head is None and not refs.tags:
+        return f"template source {source.shown_url} has no commits yet: push the template source to it first"
+    return ""
+
+
+def suggested_ref(answers: Mapping[str, Any], root: Path) -> str:
+    """Default for project_template_ref: the source's newest release tag, else its newest commit."""
+    url = str(answers.get("project_template_github_url", BUILTIN)).strip()
+    if url == BUILTIN or source_url_problem(url):
+        return ""
+    source = template_source({"project_template_github_url": url}, root)
+    return source.suggested_ref() if isinstance(source, GitSource) else ""
 
 
 def _source_ref(value: str, answers: Mapping[str, Any], root: Path) -> str:

@@ -70,16 +70,20 @@ def run_git(*args: str, cwd: str | None = None, stdin: bytes | None = None, bina
 class RemoteRefs:
     tags: dict[str, str]  # tag name -> commit it points at (annotated tags peeled)
     branches: set[str]
+    head: str | None = None  # the commit of the default branch; None for an empty repository
 
 
 def list_remote_refs(url: str) -> RemoteRefs:
-    output = run_git("ls-remote", "--tags", "--heads", "--", url)
+    output = run_git("ls-remote", "--", url, "HEAD", "refs/heads/*", "refs/tags/*")
     tags: dict[str, str] = {}
     peeled: dict[str, str] = {}
     branches: set[str] = set()
+    head = None
     for line in str(output).splitlines():
         sha, _, ref = line.partition("\t")
-        if ref.startswith("refs/heads/"):
+        if ref == "HEAD":
+            head = sha
+        elif ref.startswith("refs/heads/"):
             branches.add(ref.removeprefix("refs/heads/"))
         elif ref.startswith("refs/tags/"):
             name = ref.removeprefix("refs/tags/")
@@ -88,7 +92,7 @@ def list_remote_refs(url: str) -> RemoteRefs:
             else:
                 tags[name] = sha
     tags.update(peeled)
-    return RemoteRefs(tags, branches)
+    return RemoteRefs(tags, branches, head)
 
 
 class PartialClone:

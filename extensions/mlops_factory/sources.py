@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from . import cache
 from .errors import FactoryError
@@ -107,6 +108,16 @@ class TemplateSource:
             raise FactoryError(f"the manifest of {self.description} is invalid: {error}") from None
 
 
+def release_version(tag: str) -> Any:
+    """The PEP 440 version a tag names (``v1.2.0`` or ``1.2.0``), None for other tags."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(tag.removeprefix("v"))
+    except InvalidVersion:
+        return None
+
+
 class BuiltinSource(TemplateSource):
     """``subtrees/`` of the factory checkout Copier is rendering from."""
 
@@ -166,6 +177,18 @@ class GitSource(TemplateSource):
         except FactoryError as error:
             return str(error)
         return ""
+
+    def suggested_ref(self) -> str:
+        """The ref to offer as the default answer: the newest release tag (PEP 440, with or without a leading
+        v), else the commit of the default branch; "" when the remote cannot be asked or has no commits."""
+        try:
+            refs = self.remote_refs()
+        except FactoryError:
+            return ""
+        releases = [(version, tag) for tag in refs.tags if (version := release_version(tag)) is not None]
+        if releases:
+            return max(releases)[1]
+        return refs.head or ""
 
     @cached_property
     def commit(self) -> str:

@@ -6,10 +6,10 @@
 #
 # Both CI pipelines run it before `terraform init`; run it yourself after `az login`:
 #
-#   scripts/create-state-storage.sh ENVIRONMENT
+#   scripts/ensure-state-storage.sh ENVIRONMENT
 #       reads the terraform_state_* names and the location from config-infra-ENVIRONMENT.yml
 #       at the root of the project
-#   scripts/create-state-storage.sh LOCATION RESOURCE_GROUP STORAGE_ACCOUNT CONTAINER
+#   scripts/ensure-state-storage.sh LOCATION RESOURCE_GROUP STORAGE_ACCOUNT CONTAINER
 #       uses the names given
 #
 # Needs the Azure CLI and jq, and rights to create role assignments on the storage account (the
