@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from mlops_factory.axes import combination_id, combinations
+from conftest import ROOT
+from mlops_factory.axes import AXES, combination_id, combinations
 from validation import report
 from validation.text import validate_text
 
 COMBINATIONS = list(combinations())
+COMBINATIONS_PAGE = ROOT / "docs" / "combinations.md"
+
+
+def documented_file_counts() -> dict[tuple[str, ...], int]:
+    """The files column of docs/combinations.md, per (infrastructure, type, MLOps version, orchestration)."""
+    counts = {}
+    for line in COMBINATIONS_PAGE.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 9 and cells[0].isdigit():
+            counts[tuple(cells[1:5])] = int(cells[8])
+    return counts
+
+
 SKELETON = {"README.md", ".copier-answers.yml", "config-infra-dev.yml", "config-infra-prod.yml", ".gitignore"}
 
 
@@ -92,3 +106,5 @@ def test_every_combination_renders_with_its_files(rendered_project, copier_templ
     assert dev["aml_workspace"] == "mlw-mymlopspro-0001dev"
     assert dev["storage_account"] == "stmymlopspro0001dev"
     assert combination["mlops_version"] in (project / "README.md").read_text()
+    documented = documented_file_counts()[tuple(combination[axis] for axis in AXES)]
+    assert len(files) == documented, "docs/combinations.md lists another number of files for this combination"
