@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib.util
+import json
 import shutil
 import sys
 import tempfile
@@ -22,8 +23,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from copier_template_extensions import ContextHook
 from jinja2 import Environment, pass_context
+from jinja2.ext import Extension
 from jinja2.runtime import Context
 
 STAGE_FOLDER = ".stage"
@@ -123,8 +124,59 @@ def preferred(context: Context, axis: str) -> str:
     return factory.answers.preferred_choice(source, fixed, axis)
 
 
-class FactoryExtension(ContextHook):
-    """Adds the questionnaire's checks and, in the render phase, the staged tree and Azure names."""
+_staged: dict[tuple[str, ...], str] = {}
+
+
+def _stage(context: Mapping[str, Any]) -> str:
+    """Check every answer once more, then build the staged tree; return its path for ``_subdirectory``."""
+    template_root = _template_root(context)
+    problem = factory.answers.first_problem(context, template_root)
+    if problem:
+        raise factory.errors.FactoryError(problem)
+    source = factory.answers.template_source(context, template_root)
+    combination = {axis: str(context[axis]) for axis in factory.axes.AXES}
+    parts = source.manifest.parts_for(combination)
+
+    stage_parent = template_root / STAGE_FOLDER
+    stage_parent.mkdir(exist_ok=True)
+    staged = Path(tempfile.mkdtemp(dir=stage_parent, prefix="render-"))
+    atexit.register(shutil.rmtree, staged, True)
+    try:
+        factory.staging.stage_project(template_root / SKELETON_FOLDER, source, parts, staged)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return staged.relative_to(template_root).as_posix()
+
+
+@pass_context
+def stage_dir(context: Context) -> str:
+    """``_subdirectory``: the skeleton while Copier prompts, the staged project tree once it renders.
+
+    The tree is staged once per checkout and set of answers that decide it (the first render-phase call
+    checks every answer and stages; later calls of the same render reuse the folder).
+    """
+    if str(context.get("_copier_phase")) != "render":
+        return SKELETON_FOLDER
+    answers = context.get_all()
+    template_root = _template_root(answers)
+    key = (
+        str(template_root),
+        *(str(answers.get(field, "")) for field in ("project_template_github_url", "project_template_ref")),
+        *(str(answers.get(axis, "")) for axis in factory.axes.AXES),
+    )
+    if key not in _staged:
+        _staged[key] = _stage(answers)
+    return _staged[key]
+
+
+def azure_names_json(namespace: str, postfix: str) -> str:
+    """Every Azure resource name of both environments, for the computed answer ``azure_names``."""
+    return json.dumps(factory.naming.project_names(str(namespace), str(postfix)))
+
+
+class FactoryExtension(Extension):
+    """Gives the questionnaire its checks and defaults, and ``_subdirectory`` the staged tree."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
@@ -134,39 +186,6 @@ class FactoryExtension(ContextHook):
             preferred=preferred,
             default_namespace=default_namespace,
             suggested_ref=suggested_ref,
+            stage_dir=stage_dir,
+            azure_names_json=azure_names_json,
         )
-        self._staged: dict[tuple[str, ...], str] = {}
-
-    def hook(self, context: dict[str, Any]) -> None:
-        if str(context.get("_copier_phase")) != "render":
-            context["_stage_dir"] = SKELETON_FOLDER
-            return
-        key = tuple(
-            str(context.get(field, ""))
-            for field in ("project_template_github_url", "project_template_ref", *factory.axes.AXES)
-        )
-        if key not in self._staged:
-            self._staged[key] = self._stage(context)
-        context["_stage_dir"] = self._staged[key]
-        context["azure_names"] = factory.naming.project_names(str(context["namespace"]), str(context["postfix"]))
-
-    def _stage(self, context: Mapping[str, Any]) -> str:
-        """Check every answer once more, then build the staged tree; return its path for ``_subdirectory``."""
-        template_root = _template_root(context)
-        problem = factory.answers.first_problem(context, template_root)
-        if problem:
-            raise factory.errors.FactoryError(problem)
-        source = factory.answers.template_source(context, template_root)
-        combination = {axis: str(context[axis]) for axis in factory.axes.AXES}
-        parts = source.manifest.parts_for(combination)
-
-        stage_parent = template_root / STAGE_FOLDER
-        stage_parent.mkdir(exist_ok=True)
-        staged = Path(tempfile.mkdtemp(dir=stage_parent, prefix="render-"))
-        atexit.register(shutil.rmtree, staged, True)
-        try:
-            factory.staging.stage_project(template_root / SKELETON_FOLDER, source, parts, staged)
-        except BaseException:
-            shutil.rmtree(staged, ignore_errors=True)
-            raise
-        return staged.relative_to(template_root).as_posix()

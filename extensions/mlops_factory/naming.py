@@ -158,7 +158,7 @@ def environment_names(namespace: str, postfix: str, environment: str) -> dict[st
 
 @functools.cache
 def project_names(namespace: str, postfix: str) -> dict[str, dict[str, str]]:
-    """Names for every environment: ``{"dev": {...}, "prod": {...}}`` (cached: the render hook asks per file)."""
+    """Names for every environment: ``{"dev": {...}, "prod": {...}}`` (cached per namespace and postfix)."""
     return {env: environment_names(namespace, postfix, env) for env in ENVIRONMENTS}
 
 
