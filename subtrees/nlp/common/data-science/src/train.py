@@ -1,94 +1,221 @@
-"""Training step of the text classification model: checks the labelled texts and reports on them.
+"""Step 2, train: fine-tune a pretrained transformer to classify the training texts; save it as an MLflow model.
 
-This is the step the Azure ML pipeline runs. It does not train a language model yet: it
-validates the CSV file the real training will read (a ``text`` and a ``label`` column, no empty
-text, at least two labels) and writes ``metrics.json`` with the label counts, the vocabulary
-size and the accuracy of always predicting the most frequent label, the baseline any model
-must beat.
+The base model (--base-model: a Hugging Face Hub name such as distilbert-base-uncased, or a local folder
+that holds a model saved with save_pretrained) gets a new classification head with one output per label
+of the training data. Its tokenizer turns each text into at most --max-length tokens, and the
+transformers Trainer fine-tunes the whole network for --epochs passes over the data (or --max-steps
+optimiser steps, when given). The fit is seeded.
 
-    python train.py --data ../../data/reviews.csv --output outputs
+The Trainer runs wherever the step is started: one process on a laptop's CPU, or one process per GPU
+when Azure ML starts the step with PyTorch distribution (it sets RANK, WORLD_SIZE, LOCAL_RANK and the
+master address, and the Trainer then trains with DistributedDataParallel). Only the first process logs to
+MLflow and saves the model.
 
-``--data`` may also name a folder that holds exactly one CSV file, which is what an Azure ML
-``uri_folder`` input or a mounted SDK v1 dataset provides.
+    python data-science/src/train.py --train-data outputs/train --model-output outputs/model \\
+        --base-model distilbert-base-uncased
+
+--model-output must be empty or not exist yet; the model is saved there in MLflow's transformers format
+(a text-classification pipeline: model, tokenizer and the label names), with a signature (a string in,
+a label and its score out) and the exact package versions it needs.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import re
+import os
 import sys
-from collections import Counter
+import tempfile
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
-WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+from common import DEFAULT_BASE_MODEL, LABEL, TEXT, DataError, mlflow_run, read_rows
 
-
-def resolve_csv(path: Path) -> Path:
-    """The CSV file to read: ``path`` itself, or the only ``*.csv`` file inside the folder ``path``."""
-    if path.is_file():
-        return path
-    if path.is_dir():
-        found = sorted(path.glob("*.csv"))
-        if len(found) == 1:
-            return found[0]
-        raise ValueError(f"{path} must hold exactly one .csv file, found {len(found)}")
-    raise ValueError(f"{path} does not exist")
+# What the saved model needs to be loaded, pinned to the versions that trained it. Giving the list
+# spares MLflow from inferring it, which is slow.
+MODEL_REQUIREMENTS = ("mlflow", "transformers", "torch", "accelerate", "tokenizers", "safetensors", "pandas", "numpy")
+TASK = "text-classification"
 
 
-def read_examples(path: Path) -> list[tuple[str, str]]:
-    """(text, label) pairs of a CSV file with ``text`` and ``label`` columns."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"text", "label"} - set(reader.fieldnames or [])
-        if missing:
-            raise ValueError(f"{path} lacks the column(s) {', '.join(sorted(missing))}")
-        examples = []
-        for line, record in enumerate(reader, start=2):
-            text, label = (record["text"] or "").strip(), (record["label"] or "").strip()
-            if not text or not label:
-                raise ValueError(f"{path}, line {line}: text and label must not be empty")
-            examples.append((text, label))
-    labels = {label for _, label in examples}
-    if len(labels) < 2:
-        raise ValueError(f"{path} has {len(labels)} distinct label(s); a classifier needs at least two")
-    return examples
+class TokenizedTexts:
+    """The training texts as the Trainer wants them: one dict of token ids and the label id per item."""
+
+    def __init__(self, encodings: Any, label_ids: Sequence[int]) -> None:
+        self.encodings = encodings
+        self.label_ids = list(label_ids)
+
+    def __len__(self) -> int:
+        return len(self.label_ids)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        item = {name: values[index] for name, values in self.encodings.items()}
+        item["labels"] = self.label_ids[index]
+        return item
 
 
-def describe(examples: list[tuple[str, str]]) -> dict[str, object]:
-    """Label counts, vocabulary size and majority-label baseline accuracy of the examples."""
-    labels = Counter(label for _, label in examples)
-    vocabulary = {word.lower() for text, _ in examples for word in WORD.findall(text)}
-    return {
-        "model_trained": False,
-        "rows": len(examples),
-        "labels": dict(sorted(labels.items())),
-        "vocabulary_size": len(vocabulary),
-        "majority_baseline_accuracy": labels.most_common(1)[0][1] / len(examples),
-    }
+def is_local(base_model: str) -> bool:
+    return Path(base_model).is_dir()
+
+
+def load_base_model(base_model: str, labels: Sequence[str]) -> tuple[Any, Any]:
+    """The tokenizer and the base model with a new, untrained classification head for ``labels``.
+
+    A local folder is read without contacting the Hugging Face Hub.
+    """
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    local = is_local(base_model)
+    tokenizer = AutoTokenizer.from_pretrained(base_model, local_files_only=local)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base_model,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: index for index, label in enumerate(labels)},
+        local_files_only=local,
+    )
+    return tokenizer, model
+
+
+def tokenize(tokenizer: Any, rows: Sequence[dict[str, str]], labels: Sequence[str], max_length: int) -> TokenizedTexts:
+    """The rows' texts as token ids (cut at ``max_length``; padded later, per batch) and their label ids."""
+    encodings = tokenizer([row[TEXT] for row in rows], truncation=True, max_length=max_length)
+    index = {label: position for position, label in enumerate(labels)}
+    return TokenizedTexts(encodings, [index[row[LABEL]] for row in rows])
+
+
+def training_arguments(args: argparse.Namespace, output_dir: str) -> Any:
+    import torch
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=output_dir,
+        num_train_epochs=args.epochs,
+        max_steps=args.max_steps if args.max_steps > 0 else -1,
+        per_device_train_batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        weight_decay=0.01,
+        seed=args.seed,
+        fp16=torch.cuda.is_available(),  # half precision where a GPU supports it
+        save_strategy="no",  # the MLflow model below is the only output
+        eval_strategy="no",  # evaluate.py scores the model on the test data
+        logging_steps=10,
+        report_to="none",  # this script logs to MLflow itself, from the first process only
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+    )
+
+
+def model_requirements() -> list[str]:
+    pinned = []
+    for name in MODEL_REQUIREMENTS:
+        try:
+            pinned.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            pass
+    return pinned
+
+
+def save_model(model: Any, tokenizer: Any, folder: Path) -> None:
+    """Save the fine-tuned model and its tokenizer as an MLflow text-classification pipeline."""
+    import mlflow.transformers
+    from transformers import pipeline
+
+    classifier = pipeline(TASK, model=model.to("cpu"), tokenizer=tokenizer, device="cpu")
+    mlflow.transformers.save_model(
+        transformers_model=classifier,
+        path=str(folder),
+        task=TASK,
+        input_example=["The battery of this kettle is excellent."],  # MLflow infers the signature from it
+        pip_requirements=model_requirements(),
+    )
+
+
+def check_empty(folder: Path) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise DataError(f"{folder} is not empty: give a new or empty folder for the model")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, required=True, help="CSV file, or folder with one CSV file")
-    parser.add_argument("--output", type=Path, required=True, help="folder for metrics.json")
+    parser.add_argument("--train-data", type=Path, required=True, help="folder (or CSV file) of training rows")
+    parser.add_argument("--model-output", type=Path, required=True, help="new or empty folder for the MLflow model")
+    parser.add_argument(
+        "--base-model",
+        default=DEFAULT_BASE_MODEL,
+        help=f"Hugging Face Hub name or local folder of the model to fine-tune ({DEFAULT_BASE_MODEL})",
+    )
+    parser.add_argument("--epochs", type=float, default=3.0, help="passes over the training data (3)")
+    parser.add_argument("--max-steps", type=int, default=0, help="stop after this many steps; 0 = use --epochs (0)")
+    parser.add_argument("--batch-size", type=int, default=16, help="texts per step and device (16)")
+    parser.add_argument("--learning-rate", type=float, default=5e-5, help="peak learning rate (5e-5)")
+    parser.add_argument("--max-length", type=int, default=128, help="longest text, in tokens (128)")
+    parser.add_argument("--seed", type=int, default=42, help="seed of the new head and the data order (42)")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Validate the examples, write metrics.json, print it. Returns the exit code."""
     args = parse_args(argv)
+    if args.epochs <= 0 or args.max_steps < 0 or args.batch_size < 1 or args.max_length < 8:
+        print(
+            "error: --epochs must be positive, --max-steps at least 0, --batch-size at least 1 "
+            "and --max-length at least 8",
+            file=sys.stderr,
+        )
+        return 1
     try:
-        examples = read_examples(resolve_csv(args.data))
-    except ValueError as error:
+        check_empty(args.model_output)
+        rows = read_rows(args.train_data)
+    except DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    metrics = describe(examples)
-    args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(metrics))
+    labels = sorted({row[LABEL] for row in rows})
+    if len(labels) < 2:
+        print(f"error: the training data has {len(labels)} distinct label(s); at least 2 are needed", file=sys.stderr)
+        return 1
+
+    from transformers import DataCollatorWithPadding, Trainer, set_seed
+
+    set_seed(args.seed)  # the new head's initial weights
+    tokenizer, model = load_base_model(args.base_model, labels)
+    dataset = tokenize(tokenizer, rows, labels, args.max_length)
+    with tempfile.TemporaryDirectory(prefix="trainer-") as scratch:
+        trainer = Trainer(
+            model=model,
+            args=training_arguments(args, scratch),
+            train_dataset=dataset,
+            data_collator=DataCollatorWithPadding(tokenizer),
+        )
+        result = trainer.train()
+    if not trainer.is_world_process_zero():
+        return 0
+
+    training = {
+        "training_loss": float(result.training_loss),
+        "training_steps": float(result.global_step),
+        "training_seconds": float(result.metrics.get("train_runtime", 0.0)),
+    }
+    import mlflow
+
+    with mlflow_run():
+        mlflow.log_params(
+            {
+                "base_model": args.base_model,
+                "labels": json.dumps(labels),
+                "epochs": args.epochs,
+                "max_steps": args.max_steps,
+                "batch_size": args.batch_size,
+                "learning_rate": args.learning_rate,
+                "max_length": args.max_length,
+                "seed": args.seed,
+                "train_rows": len(rows),
+                "processes": int(os.environ.get("WORLD_SIZE", "1")),
+            }
+        )
+        mlflow.log_metrics(training)
+        save_model(trainer.model, tokenizer, args.model_output)
+    print(json.dumps({**training, "labels": labels}))
     return 0
 
 

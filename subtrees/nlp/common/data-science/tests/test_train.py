@@ -1,66 +1,79 @@
-"""Tests of the labelled-text check that stands in for training."""
+"""Tests of the train step: the fine-tuned model, the saved MLflow model and what is logged to MLflow."""
+
+from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import mlflow
 import pytest
 import train
+from common import load_classifier, predict_labels
+from conftest import UNTRAINED, train_into
 
 
-def write_csv(path: Path, lines: list[str]) -> Path:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+def test_saves_an_mlflow_text_classification_pipeline(trained_model: Path) -> None:
+    mlmodel = mlflow.models.Model.load(str(trained_model))
+
+    assert mlmodel.flavors["transformers"]["task"] == "text-classification"
+    assert "python_function" in mlmodel.flavors
+    assert mlmodel.signature.inputs.to_dict() == [{"type": "string", "required": True}]
+    assert [column["name"] for column in mlmodel.signature.outputs.to_dict()] == ["label", "score"]
+    requirements = (trained_model / "requirements.txt").read_text()
+    assert all(f"{name}==" in requirements for name in ("mlflow", "transformers", "torch"))
 
 
-def test_reports_labels_vocabulary_and_baseline(tmp_path: Path) -> None:
-    data = write_csv(
-        tmp_path / "data.csv",
-        ["text,label", '"Great, great value!",positive', "Broke in a day,negative", "Great fit,positive"],
-    )
+def test_the_model_answers_with_the_label_names_of_the_training_data(trained_model: Path) -> None:
+    classifier = load_classifier(str(trained_model))
 
-    assert train.main(["--data", str(data), "--output", str(tmp_path / "out")]) == 0
-
-    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
-    assert metrics["model_trained"] is False
-    assert metrics["rows"] == 3
-    assert metrics["labels"] == {"negative": 1, "positive": 2}
-    assert metrics["vocabulary_size"] == 7  # great, value, broke, in, a, day, fit
-    assert metrics["majority_baseline_accuracy"] == pytest.approx(2 / 3)
+    assert classifier.model.config.id2label == {0: "negative", 1: "positive"}
+    labels = predict_labels(classifier, ["The sound of this kettle is excellent.", "Awful kettle, a waste of money."])
+    assert labels == ["positive", "negative"]
 
 
-def test_accepts_a_folder_with_one_csv_file(tmp_path: Path) -> None:
-    write_csv(tmp_path / "only.csv", ["text,label", "yes,a", "no,b"])
+def test_logs_parameters_and_training_metrics_to_the_active_run(
+    tmp_path: Path, split_data: tuple[Path, Path], base_model: Path
+) -> None:
+    with mlflow.start_run() as run:
+        train_into(tmp_path / "model", split_data[0], base_model, *UNTRAINED, "--seed", "3")
 
-    assert train.main(["--data", str(tmp_path), "--output", str(tmp_path / "out")]) == 0
+    logged = mlflow.get_run(run.info.run_id).data
+    assert logged.params["base_model"] == str(base_model)
+    assert json.loads(logged.params["labels"]) == ["negative", "positive"]
+    assert logged.params["max_steps"] == "1"
+    assert logged.params["seed"] == "3"
+    assert logged.params["train_rows"] == "126"
+    assert logged.params["processes"] == "1"
+    assert logged.metrics["training_steps"] == 1
+    assert logged.metrics["training_loss"] > 0
+    assert (tmp_path / "model" / "MLmodel").is_file()
+    assert mlflow.active_run() is None or mlflow.active_run().info.run_id != run.info.run_id
 
 
-def test_sample_data_is_valid(tmp_path: Path) -> None:
-    sample = Path(__file__).resolve().parents[2] / "data" / "reviews.csv"
-    if not sample.exists():
-        pytest.skip("the sample data set is not part of this checkout")
+def test_refuses_a_folder_that_already_holds_files(
+    tmp_path: Path, split_data: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "old.txt").write_text("an earlier model")
 
-    assert train.main(["--data", str(sample), "--output", str(tmp_path)]) == 0
-    assert json.loads((tmp_path / "metrics.json").read_text())["rows"] == 20
+    assert train.main(["--train-data", str(split_data[0]), "--model-output", str(tmp_path / "model")]) == 1
+    assert "is not empty" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
-    ("lines", "message"),
+    ("content", "extra", "message"),
     [
-        (["sentence,label", "hi,a"], "lacks the column(s) text"),
-        (["text,label", "hi,a", " ,b"], "line 3: text and label must not be empty"),
-        (["text,label", "hi,a", "ho,a"], "1 distinct label(s)"),
+        ("sentence,label\nhi,a\n", (), "lacks the column(s) text"),
+        ("text,label\nhi,a\nho,a\n", (), "1 distinct label(s)"),
+        ("text,label\nhi,a\nho,b\n", ("--batch-size", "0"), "--batch-size at least 1"),
+        ("text,label\nhi,a\nho,b\n", ("--epochs", "0"), "--epochs must be positive"),
     ],
 )
-def test_rejects_unusable_data(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[str], message: str
+def test_rejects_unusable_data_and_bad_arguments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, extra: tuple[str, ...], message: str
 ) -> None:
-    data = write_csv(tmp_path / "data.csv", lines)
+    (tmp_path / "data.csv").write_text(content)
 
-    assert train.main(["--data", str(data), "--output", str(tmp_path / "out")]) == 1
+    assert train.main(["--train-data", str(tmp_path), "--model-output", str(tmp_path / "m"), *extra]) == 1
     assert message in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
-
-
-def test_folder_without_a_single_csv_is_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert train.main(["--data", str(tmp_path), "--output", str(tmp_path / "out")]) == 1
-    assert "exactly one .csv file, found 0" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
