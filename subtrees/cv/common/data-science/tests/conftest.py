@@ -1,8 +1,144 @@
-"""Make the training code in ../src importable as top-level modules."""
+"""Shared fixtures of the data-science tests.
 
+The step modules in ../src are imported as top-level modules, as Azure ML runs them. Every test tracks
+to one throwaway MLflow store (SQLite) in a temporary folder, never to the working directory, and works
+on small image sets that make_sample_images makes. Training is what takes time, so the split image set
+and two trained models (one that learned the shapes, one that did not) are made once per session.
+"""
+
+from __future__ import annotations
+
+import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import mlflow
+import pytest
 
 SOURCE = Path(__file__).resolve().parents[1] / "src"
 if str(SOURCE) not in sys.path:
     sys.path.insert(0, str(SOURCE))
+
+# The committed sample image set, at the project root.
+SAMPLE_IMAGES = Path(__file__).resolve().parents[2] / "data" / "images"
+MLFLOW_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID")
+IMAGE_SIZE = "24"
+# One quick epoch of a narrow network: enough to test what a step writes, not to learn much.
+QUICK = ("--epochs", "1", "--image-size", IMAGE_SIZE, "--width", "8", "--batch-size", "16")
+# Enough training to tell the shapes apart on the test set of ``split_data``.
+THOROUGH = (
+    "--epochs",
+    "10",
+    "--image-size",
+    IMAGE_SIZE,
+    "--width",
+    "8",
+    "--batch-size",
+    "8",
+    "--learning-rate",
+    "0.003",
+)
+# A learning rate so small that the network stays at its random start: a model worse than THOROUGH's.
+UNTRAINED = ("--epochs", "1", "--image-size", IMAGE_SIZE, "--width", "8", "--learning-rate", "0.000001")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # MLflow's SQLite store uses a SQLAlchemy option that SQLAlchemy 2.1 deprecates: not this project's concern.
+    config.addinivalue_line("filterwarnings", "ignore:The ``noload`` loader strategy is deprecated:DeprecationWarning")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One SQLite tracking store and registry for the session, with an experiment whose artifacts stay in it."""
+    root = tmp_path_factory.mktemp("mlflow")
+    saved = {name: os.environ.pop(name, None) for name in MLFLOW_VARIABLES}
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
+    mlflow.MlflowClient().create_experiment("tests", artifact_location=(root / "artifacts").as_uri())
+    os.environ["MLFLOW_EXPERIMENT_NAME"] = "tests"
+    yield root
+    for name, value in saved.items():
+        os.environ.pop(name, None)
+        if value is not None:
+            os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def no_open_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test starts without an active MLflow run and in its own working directory."""
+    monkeypatch.chdir(tmp_path)
+    yield
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+
+
+def write_images(folder: Path, per_class: int = 8, seed: int = 7, size: int = 24) -> Path:
+    """An image set of ``per_class`` images of each shape in ``folder``."""
+    import make_sample_images
+
+    for relative, data in make_sample_images.sample_images(per_class, size, seed).items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_bytes(data)
+    return folder
+
+
+def run_train(train_data: Path, output: Path, *arguments: str) -> Path:
+    import train
+
+    argv = ["--train-data", str(train_data), "--model-output", str(output), *(arguments or QUICK)]
+    assert train.main(argv) == 0
+    return output
+
+
+@pytest.fixture
+def sample_images() -> Path:
+    """The committed sample image set; tests that need it are skipped where it is not part of the checkout."""
+    if not SAMPLE_IMAGES.is_dir():
+        pytest.skip(f"{SAMPLE_IMAGES} is not part of this checkout")
+    return SAMPLE_IMAGES
+
+
+@pytest.fixture
+def make_images() -> Callable[..., Path]:
+    """Write an image set (``per_class`` images of each shape, made with ``seed``) into a folder."""
+    return write_images
+
+
+@pytest.fixture
+def raw_data(tmp_path: Path) -> Path:
+    """A small image set, made for the test."""
+    return write_images(tmp_path / "raw")
+
+
+@pytest.fixture(scope="session")
+def split_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The training and test folders that prep.py makes of 30 images per shape (22 to train, 8 to test)."""
+    import prep
+
+    root = tmp_path_factory.mktemp("split")
+    raw = write_images(root / "raw", per_class=30)
+    train_dir, test_dir = root / "train", root / "test"
+    assert prep.main(["--raw-data", str(raw), "--train-data", str(train_dir), "--test-data", str(test_dir)]) == 0
+    return train_dir, test_dir
+
+
+@pytest.fixture(scope="session")
+def good_model(tmp_path_factory: pytest.TempPathFactory, split_data: tuple[Path, Path]) -> Path:
+    """A model that tells the shapes apart."""
+    return run_train(split_data[0], tmp_path_factory.mktemp("good") / "model", *THOROUGH)
+
+
+@pytest.fixture(scope="session")
+def untrained_model(tmp_path_factory: pytest.TempPathFactory, split_data: tuple[Path, Path]) -> Path:
+    """A model that has learned next to nothing: worse than ``good_model``."""
+    return run_train(split_data[0], tmp_path_factory.mktemp("untrained") / "model", *UNTRAINED)
+
+
+@pytest.fixture
+def train_model(tmp_path: Path, split_data: tuple[Path, Path]) -> Callable[..., Path]:
+    """Train a model on ``split_data`` into a new folder; extra arguments go to train.py (default: QUICK)."""
+
+    def _train(folder: str = "model", *arguments: str) -> Path:
+        return run_train(split_data[0], tmp_path / folder, *arguments)
+
+    return _train
