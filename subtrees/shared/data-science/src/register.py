@@ -1,13 +1,13 @@
 """Step 4, register: add the candidate to the MLflow model registry, only if the evaluation promoted it.
 
 The step reads decision.json from the evaluate step's output. When it says promote, the model folder is
-logged, unchanged, to the active MLflow run and registered as a new version of --model-name (tagged
-with the candidate's test metrics); in Azure ML the registry is the workspace's. When it does not, nothing
-is registered. Both outcomes exit with 0 and are written to registration.json in --registration-output:
-{"registered": bool, "name": str, "version": str or null, "reason": str}.
+logged, unchanged, to the active MLflow run and registered as a new version of --model-name, tagged
+with the candidate's numeric test metrics; in Azure ML the registry is the workspace's. When it does
+not, nothing is registered. Both outcomes exit with 0 and are written to registration.json in
+--registration-output: {"registered": bool, "name": str, "version": str or null, "reason": str}.
 
     python data-science/src/register.py --model-input outputs/model --evaluation-output outputs/evaluation \\
-        --model-name taxi-fare-model --registration-output outputs/registration
+        --model-name <registered model name> --registration-output outputs/registration
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def read_decision(evaluation_output: Path) -> dict[str, Any]:
 
 def register(model_dir: Path, name: str, decision: dict[str, Any]) -> str:
     """Log ``model_dir`` to the active run and register it as a new version of ``name``; its version."""
-    tags = {f"test_{metric}": str(value) for metric, value in (decision.get("candidate") or {}).items()}
+    candidate = decision.get("candidate") or {}
+    tags = {f"test_{metric}": str(value) for metric, value in candidate.items() if isinstance(value, int | float)}
     with mlflow_run() as run:
         mlflow.log_artifacts(str(model_dir), artifact_path=ARTIFACT_PATH)
         version = mlflow.register_model(f"runs:/{run.info.run_id}/{ARTIFACT_PATH}", name, tags=tags)
