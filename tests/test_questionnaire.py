@@ -11,6 +11,7 @@ from conftest import ROOT, cli
 from copier.errors import UserMessageError
 
 ADO = {"orchestration": "azure-devops"}
+NLP = {"project_type": "nlp"}
 
 # (field, accepted, refused, words of the refusal, answers the question depends on)
 CASES = [
@@ -51,6 +52,14 @@ CASES = [
         "remote_url 'contoso/churn' is not a git remote",
         {},
     ),
+    (
+        "nlp_base_model",
+        "FacebookAI/roberta-base",
+        "roberta base",
+        "nlp_base_model 'roberta base' is not a Hugging Face Hub model name",
+        NLP,
+    ),
+    ("nlp_base_model", "bert-base-cased", "org/name/extra", "use 'name' or 'organisation/name'", NLP),
 ]
 IDS = [f"{field}={refused!r}" for field, _, refused, _, _ in CASES]
 
@@ -106,6 +115,22 @@ def test_questions_hidden_by_their_condition_are_not_stored(copier, tmp_path):
     devops = copier.copy(tmp_path / "devops", orchestration="azure-devops").answers
     assert "github_org_name" not in devops and devops["ado_service_connection_prod"] == "sc-my-mlops-project-prod"
     assert "project_template_ref" not in github
+    assert "nlp_base_model" not in github
+
+
+def test_the_nlp_base_model_answer_reaches_local_runs_and_azure_ml_pipelines(copier, tmp_path):
+    cli_project = copier.copy(tmp_path / "cli", project_type="nlp", nlp_base_model="FacebookAI/roberta-base").path
+    sdk_project = copier.copy(
+        tmp_path / "sdk", project_type="nlp", mlops_version="python-sdk-v2", nlp_base_model="FacebookAI/roberta-base"
+    ).path
+    pipeline = yaml.safe_load((cli_project / "mlops/azureml/train/pipeline.yml").read_text())
+    component = yaml.safe_load((cli_project / "mlops/azureml/train/train.yml").read_text())
+    assert pipeline["inputs"]["base_model"] == "FacebookAI/roberta-base"
+    assert component["inputs"]["base_model"]["default"] == "FacebookAI/roberta-base"
+    for project in (cli_project, sdk_project):
+        assert 'DEFAULT_BASE_MODEL = "FacebookAI/roberta-base"' in (project / "data-science/src/common.py").read_text()
+    assert 'BASE_MODEL = "FacebookAI/roberta-base"' in (sdk_project / "mlops/azureml/train/pipeline.py").read_text()
+    assert "distilbert" not in (sdk_project / "mlops/azureml/README.md").read_text()
 
 
 def test_every_question_has_help_and_the_axes_offer_exactly_the_known_choices():

@@ -160,6 +160,18 @@ def _remote_url(value: str, answers: Mapping[str, Any], root: Path) -> str:
     return ""
 
 
+_HUB_MODEL = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?/)?[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def _hub_model(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if _HUB_MODEL.fullmatch(value) and len(value) <= 96 and ".." not in value and "--" not in value:
+        return ""
+    return (
+        f"nlp_base_model '{value}' is not a Hugging Face Hub model name: use 'name' or 'organisation/name' "
+        "with letters, digits, dots, hyphens and underscores (at most 96 characters), e.g. distilbert-base-uncased"
+    )
+
+
 FIELD_CHECKS: dict[str, Callable[[str, Mapping[str, Any], Path], str]] = {
     "project_name": _project_name,
     "project_template_github_url": _source_url,
@@ -171,6 +183,7 @@ FIELD_CHECKS: dict[str, Callable[[str, Mapping[str, Any], Path], str]] = {
     "ado_service_connection_dev": _service_connection("ado_service_connection_dev"),
     "ado_service_connection_prod": _service_connection("ado_service_connection_prod"),
     "remote_url": _remote_url,
+    "nlp_base_model": _hub_model,
 }
 
 
