@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -426,6 +427,24 @@ SDK_V2 = "mlops/azureml/train/pipeline.py"
 def test_good_sdk_v2_pipeline_has_no_findings(tmp_path: Path) -> None:
     project = make_project(tmp_path, {SDK_V2: SDK_V2_PIPELINE})
     findings = validate_sdk_v2(project)
+    assert findings == [], shown(findings)
+
+
+def test_sdk_v2_projects_validated_in_one_process_do_not_share_their_modules(tmp_path: Path) -> None:
+    """Generated pipelines import mlops/azureml/workspace.py by its plain name; each project must get its own."""
+    workspace = "from pathlib import Path\n\nPROJECT_ROOT = Path(__file__).resolve().parents[2]\n"
+    pipeline = SDK_V2_PIPELINE.replace(
+        "PROJECT_ROOT = Path(__file__).resolve().parents[3]\n",
+        "sys.path.insert(0, str(Path(__file__).resolve().parents[1]))\n"
+        "import workspace  # noqa: E402\n\nPROJECT_ROOT = workspace.PROJECT_ROOT\n",
+    )
+    assert pipeline != SDK_V2_PIPELINE
+    files = {SDK_V2: pipeline, "mlops/azureml/workspace.py": workspace}
+    first = make_project(tmp_path / "first", files)
+    assert validate_sdk_v2(first) == []
+    shutil.rmtree(first)
+    second = make_project(tmp_path / "second", files)
+    findings = validate_sdk_v2(second)
     assert findings == [], shown(findings)
 
 

@@ -246,15 +246,20 @@ def _imported(path: Path) -> Iterator[ModuleType]:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
+    modules_before, path_before = set(sys.modules), list(sys.path)
     sys.modules[name] = module
     sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(module)
         yield module
     finally:
-        sys.modules.pop(name, None)
-        with contextlib.suppress(ValueError):
-            sys.path.remove(str(path.parent))
+        # The project's own modules (pipeline.py imports mlops/azureml/workspace.py by a plain name) must
+        # not be found again when the next project of this process is imported.
+        for added in set(sys.modules) - modules_before:
+            origin = getattr(sys.modules[added], "__file__", None) or ""
+            if not origin.startswith((sys.prefix, sys.base_prefix)):
+                sys.modules.pop(added, None)
+        sys.path[:] = path_before
 
 
 def _check_build_pipeline(project: Path, path: Path, relative: str) -> list[Finding]:
