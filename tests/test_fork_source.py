@@ -190,3 +190,11 @@ def test_a_fork_without_tags_offers_its_newest_commit(session_factory, fork, pro
     git(fork, "tag", "--delete", "v1")
     question = prompt_question(session_factory, "project_template_ref", project_template_github_url=f"file://{fork}")
     assert question.get_default() == git(fork, "rev-parse", "HEAD")
+
+
+def test_an_empty_fork_is_refused_at_the_url_question(session_factory, tmp_path, prompt_question):
+    empty = tmp_path / "empty"
+    git(tmp_path, "init", "--quiet", "--bare", str(empty))
+    question = prompt_question(session_factory, "project_template_github_url")
+    with pytest.raises(ValueError, match="has no commits yet: push the template source to it first"):
+        question.validate_answer(f"file://{empty}")
