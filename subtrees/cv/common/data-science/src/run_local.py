@@ -19,158 +19,47 @@ earlier outputs/model) or a URI such as models:/image-classifier/1 from the loca
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shutil
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
+
+import local_pipeline
 
 MODEL_NAME = "image-classifier"
 EXPERIMENT = "image-classifier-local"
-STEP_OUTPUTS = ("train", "test", "model", "evaluation", "registration")
-
-
-@contextmanager
-def local_tracking(output: Path) -> Iterator[str]:
-    """Point MLflow at a SQLite store in ``output`` for the duration of the block; the experiment's id."""
-    from mlflow.tracking import MlflowClient
-
-    saved = {name: os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{output / 'mlflow.db'}"
-    os.environ.pop("MLFLOW_REGISTRY_URI", None)  # the registry lives in the same store
-    try:
-        client = MlflowClient()
-        experiment = client.get_experiment_by_name(EXPERIMENT)
-        if experiment is not None:
-            experiment_id = experiment.experiment_id
-        else:
-            artifacts = (output / "mlartifacts").as_uri()
-            experiment_id = client.create_experiment(EXPERIMENT, artifact_location=artifacts)
-        yield experiment_id
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def flags(**values: object) -> list[str]:
-    """Command-line arguments: ``flags(raw_data="images")`` is ``["--raw-data", "images"]``; None is left out."""
-    argv: list[str] = []
-    for name, value in values.items():
-        if value is not None:
-            argv += ["--" + name.replace("_", "-"), str(value)]
-    return argv
-
-
-def steps(args: argparse.Namespace, output: Path) -> list[tuple[str, Callable[[list[str]], int], list[str]]]:
-    """Each step's name, entry point and arguments, in order."""
-    import evaluate
-    import prep
-    import register
-    import train
-
-    train_data, test_data, model = output / "train", output / "test", output / "model"
-    evaluation, registration = output / "evaluation", output / "registration"
-    return [
-        (
-            "prep",
-            prep.main,
-            flags(
-                raw_data=args.raw_data,
-                train_data=train_data,
-                test_data=test_data,
-                test_size=args.test_size,
-                seed=args.seed,
-            ),
-        ),
-        (
-            "train",
-            train.main,
-            flags(
-                train_data=train_data,
-                model_output=model,
-                epochs=args.epochs,
-                batch_size=args.batch_size,
-                learning_rate=args.learning_rate,
-                image_size=args.image_size,
-                device=args.device,
-                seed=args.seed,
-            ),
-        ),
-        (
-            "evaluate",
-            evaluate.main,
-            flags(
-                model_input=model,
-                test_data=test_data,
-                evaluation_output=evaluation,
-                production_model=args.production_model or None,
-                min_improvement=args.min_improvement,
-            ),
-        ),
-        (
-            "register",
-            register.main,
-            flags(
-                model_input=model,
-                evaluation_output=evaluation,
-                model_name=args.model_name,
-                registration_output=registration,
-            ),
-        ),
-    ]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--raw-data", type=Path, required=True, help="folder of class folders, or a .zip of one")
-    parser.add_argument("--output", type=Path, default=Path("outputs"), help="folder for everything (outputs)")
-    parser.add_argument("--production-model", default=None, help="model folder or MLflow model URI to beat")
-    parser.add_argument("--model-name", default=MODEL_NAME, help=f"registered model name ({MODEL_NAME})")
-    parser.add_argument("--test-size", type=float, default=0.25, help="share of each class held out (0.25)")
+    local_pipeline.add_input_arguments(
+        parser,
+        model_name=MODEL_NAME,
+        raw_data_help="folder of class folders, or a .zip of one",
+        test_size=0.25,
+        test_size_help="share of each class held out (0.25)",
+    )
     parser.add_argument("--epochs", type=int, default=10, help="passes over the training images (10)")
     parser.add_argument("--batch-size", type=int, default=32, help="images per training step (32)")
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate (0.001)")
     parser.add_argument("--image-size", type=int, default=32, help="images are resized to this square (32)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="auto: a GPU if any")
-    parser.add_argument("--min-improvement", type=float, default=0.0, help="accuracy the candidate must gain (0)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the split and the training (42)")
+    local_pipeline.add_gate_arguments(
+        parser,
+        min_improvement_help="accuracy the candidate must gain (0)",
+        seed_help="seed of the split and the training (42)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if not args.raw_data.exists():
-        print(f"error: {args.raw_data} does not exist", file=sys.stderr)
-        return 1
-    output = args.output.resolve()
-    output.mkdir(parents=True, exist_ok=True)
-    for name in STEP_OUTPUTS:
-        shutil.rmtree(output / name, ignore_errors=True)
-
-    import mlflow
-
-    with local_tracking(output) as experiment_id, mlflow.start_run(experiment_id=experiment_id, run_name="pipeline"):
-        mlflow.log_params({"raw_data": str(args.raw_data), "production_model": args.production_model or ""})
-        for name, entry_point, step_args in steps(args, output):
-            print(f"--- {name}", flush=True)
-            with mlflow.start_run(experiment_id=experiment_id, run_name=name, nested=True):
-                code = entry_point(step_args)
-            if code != 0:
-                print(f"error: the {name} step failed (exit code {code})", file=sys.stderr)
-                return code
-
-    decision = json.loads((output / "evaluation" / "decision.json").read_text(encoding="utf-8"))
-    registration = json.loads((output / "registration" / "registration.json").read_text(encoding="utf-8"))
-    print("--- result")
-    print(f"promotion decision: {'promote' if decision['promote'] else 'do not promote'} ({decision['reason']})")
-    print(f"registration: {registration['reason']}")
-    print(f"outputs in {output}")
-    return 0
+    train_flags = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "image_size": args.image_size,
+        "device": args.device,
+    }
+    return local_pipeline.run(args, experiment=EXPERIMENT, train_flags=train_flags, params={})
 
 
 if __name__ == "__main__":
