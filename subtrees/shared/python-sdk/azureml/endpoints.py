@@ -31,16 +31,7 @@ OUTPUT_FILE = "predictions.csv"
 
 def _add_target_arguments(parser: argparse.ArgumentParser, kind: str, deployment: str) -> None:
     """The flags that name the workspace, the ``kind`` (online or batch) endpoint and the deployment."""
-    parser.add_argument(
-        "--environment", choices=workspace.ENVIRONMENTS, default="dev", help="which config-infra file to use"
-    )
-    parser.add_argument(
-        "--subscription-id",
-        default=os.environ.get("AZURE_SUBSCRIPTION_ID"),
-        help="Azure subscription (default: $AZURE_SUBSCRIPTION_ID, else the Azure CLI's current subscription)",
-    )
-    parser.add_argument("--resource-group", help="resource group of the workspace (default: from config-infra)")
-    parser.add_argument("--workspace", help="Azure ML workspace (default: aml_workspace from config-infra)")
+    workspace.add_workspace_arguments(parser)
     parser.add_argument("--endpoint-name", help=f"{kind} endpoint (default: {kind}_endpoint from config-infra)")
     parser.add_argument("--deployment-name", default=deployment, help=f"default: {deployment}")
 

@@ -11,6 +11,7 @@ Nothing here contacts Azure at import time; the Azure packages are imported by t
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -53,6 +54,19 @@ def current_subscription() -> str | None:
     if completed.returncode != 0:
         return None
     return completed.stdout.strip() or None
+
+
+def add_workspace_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that choose the environment and, where config-infra-<environment>.yml should not, the
+    subscription, resource group and workspace."""
+    parser.add_argument("--environment", choices=ENVIRONMENTS, default="dev", help="which config-infra file to use")
+    parser.add_argument(
+        "--subscription-id",
+        default=os.environ.get("AZURE_SUBSCRIPTION_ID"),
+        help="Azure subscription (default: $AZURE_SUBSCRIPTION_ID, else the Azure CLI's current subscription)",
+    )
+    parser.add_argument("--resource-group", help="resource group of the workspace (default: from config-infra)")
+    parser.add_argument("--workspace", help="Azure ML workspace (default: aml_workspace from config-infra)")
 
 
 def missing_settings(needed: Mapping[str, Any], environment: str = "dev", hint: str = "") -> bool:

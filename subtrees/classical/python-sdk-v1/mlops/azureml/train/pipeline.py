@@ -29,7 +29,6 @@ $AZURE_SUBSCRIPTION_ID or the Azure CLI's current account.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -233,14 +232,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "`copier update --trust -d mlops_version=python-sdk-v2`.",
         epilog="The workspace and compute come from config-infra-<environment>.yml unless given here.",
     )
-    parser.add_argument("--environment", choices=ENVIRONMENTS, default="dev", help="which config-infra file to use")
-    parser.add_argument(
-        "--subscription-id",
-        default=os.environ.get("AZURE_SUBSCRIPTION_ID"),
-        help="Azure subscription (default: $AZURE_SUBSCRIPTION_ID, else the Azure CLI's current subscription)",
-    )
-    parser.add_argument("--resource-group", help="resource group of the workspace (default: from config-infra)")
-    parser.add_argument("--workspace", help="Azure ML workspace (default: aml_workspace from config-infra)")
+    project.add_workspace_arguments(parser)
     parser.add_argument("--compute", help=f"compute cluster (default: cpu_cluster from config-infra, else {COMPUTE})")
     parser.add_argument("--raw-data", type=Path, default=RAW_DATA, help="local CSV file or folder (uploaded)")
     parser.add_argument("--model-name", default=MODEL_NAME, help=f"registered model name (default: {MODEL_NAME})")

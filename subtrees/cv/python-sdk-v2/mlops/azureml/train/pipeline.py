@@ -263,14 +263,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "submit it to Azure ML.",
         epilog="The workspace and the compute clusters come from config-infra-<environment>.yml unless given here.",
     )
-    parser.add_argument("--environment", choices=ENVIRONMENTS, default="dev", help="which config-infra file to use")
-    parser.add_argument(
-        "--subscription-id",
-        default=os.environ.get("AZURE_SUBSCRIPTION_ID"),
-        help="Azure subscription (default: $AZURE_SUBSCRIPTION_ID, else the Azure CLI's current subscription)",
-    )
-    parser.add_argument("--resource-group", help="resource group of the workspace (default: from config-infra)")
-    parser.add_argument("--workspace", help="Azure ML workspace (default: aml_workspace from config-infra)")
+    workspace.add_workspace_arguments(parser)
     parser.add_argument(
         "--compute", help=f"cluster of the other steps (default: cpu_cluster from config-infra, else {CPU_COMPUTE})"
     )
