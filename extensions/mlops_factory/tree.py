@@ -62,19 +62,18 @@ def scan_directory(root: Path) -> SourceTree:
     """List a source that lies on disk (the built-in ``subtrees/``)."""
     files: set[str] = set()
     symlinks: dict[str, str] = {}
-    for directory, subdirectories, filenames in os.walk(root):
-        relative_dir = Path(directory).relative_to(root)
-        for name in list(subdirectories):
-            full = Path(directory, name)
-            if full.is_symlink():
-                relative = (relative_dir / name).as_posix()
-                files.add(relative)
-                symlinks[relative] = os.readlink(full)
-                subdirectories.remove(name)
-        for name in filenames:
-            relative = (relative_dir / name).as_posix()
-            files.add(relative)
-            full = Path(directory, name)
-            if full.is_symlink():
-                symlinks[relative] = os.readlink(full)
+    # os.scandir's entries know their type without a stat call per file: the walk runs on every copy.
+    pending = [("", os.fspath(root))]
+    while pending:
+        prefix, directory = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                relative = prefix + entry.name
+                if entry.is_symlink():
+                    files.add(relative)
+                    symlinks[relative] = os.readlink(entry.path)
+                elif entry.is_dir():
+                    pending.append((relative + "/", entry.path))
+                else:
+                    files.add(relative)
     return SourceTree(frozenset(files), symlinks)
