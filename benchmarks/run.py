@@ -4,8 +4,9 @@
 
 Needs only Python, git and the packages of requirements.txt (plus requirements-test.txt for the
 test-tier timing). Every timing is the median of --runs runs of the real `copier` command line in a
-fresh process; ratios compare medians taken in the same invocation, so a busy machine shifts both
-sides. Results are printed as a Markdown table (and written to --output).
+fresh process. Measurements that are compared with each other run interleaved (A, B, A, B, ...), so a
+machine that speeds up or slows down during the run shifts both sides of a ratio alike. Results are
+printed as a Markdown table (and written to --output).
 """
 
 from __future__ import annotations
@@ -57,15 +58,19 @@ def copier(*args: str, env: dict[str, str] | None = None, cwd: Path | None = Non
         raise RuntimeError(f"copier {' '.join(args)} failed:\n{result.stderr}")
 
 
-def median_seconds(action: Callable[[int], None], runs: int, prepare: Callable[[int], None] | None = None) -> float:
-    timings = []
-    for run in range(runs):
-        if prepare:
-            prepare(run)
-        start = time.perf_counter()
-        action(run)
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
+Step = tuple[Callable[[], None], Callable[[], None]]  # (prepare, timed action)
+
+
+def interleaved_medians(steps: dict[str, Step], runs: int) -> dict[str, float]:
+    """Median seconds of each step's action, the steps taking turns run after run."""
+    timings: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(runs):
+        for name, (prepare, action) in steps.items():
+            prepare()
+            start = time.perf_counter()
+            action()
+            timings[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in timings.items()}
 
 
 def make_factory(workdir: Path) -> Path:
@@ -83,10 +88,22 @@ def make_factory(workdir: Path) -> Path:
     return factory
 
 
-def make_plain_template(workdir: Path, project: Path) -> Path:
-    """Copier's floor: the same output tree as an ordinary template (no extension, no tasks)."""
-    plain = workdir / "plain-template"
+def make_plain_template(workdir: Path, project: Path, factory: Path | None = None) -> Path:
+    """Copier's floor: the same output tree as an ordinary template (no extension, no tasks).
+
+    With ``factory``, the repository also carries the factory's files (outside the rendered folder), as
+    the factory's own repository does: Copier checks out the whole repository on every copy.
+    """
+    plain = workdir / ("plain-template-in-factory-repository" if factory else "plain-template")
     plain.mkdir()
+    if factory:
+        (plain / "factory-files").mkdir()
+        for name in FACTORY_PATHS:
+            source = factory / name
+            if source.is_dir():
+                shutil.copytree(source, plain / "factory-files" / name)
+            else:
+                shutil.copy2(source, plain / "factory-files" / name)
     for path in project.rglob("*"):
         relative = path.relative_to(project)
         if ".git" in relative.parts or relative.name == ".copier-answers.yml" or path.is_dir():
@@ -94,6 +111,8 @@ def make_plain_template(workdir: Path, project: Path) -> Path:
         target = plain / "template" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
+    # The answers file, which `copier update` needs, rendered as Copier's documentation suggests.
+    (plain / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml }}")
     (plain / "copier.yml").write_text("_subdirectory: template\nproject_name:\n  type: str\n  default: demo\n")
     git(plain, "init", "--quiet", "-b", "main")
     commit_all(plain, "plain", tag="1.0.0")
@@ -133,26 +152,35 @@ def measure(runs: int, skip_tests: bool) -> list[tuple[str, str, str]]:
         factory = make_factory(work)
         destination = work / "out"
 
-        def clean(_: int) -> None:
+        def clean() -> None:
             shutil.rmtree(destination, ignore_errors=True)
 
         # 1. copy from the built-in source vs the plain-template floor
-        copy_full = median_seconds(
-            lambda _: copier("copy", "--trust", "--defaults", "--quiet", str(factory), str(destination)), runs, clean
-        )
-        copy_no_tasks = median_seconds(
-            lambda _: copier(
-                "copy", "--trust", "--defaults", "--quiet", "--skip-tasks", str(factory), str(destination)
-            ),
-            runs,
-            clean,
-        )
-        clean(0)
         copier("copy", "--trust", "--defaults", "--quiet", "--skip-tasks", str(factory), str(destination))
         plain = make_plain_template(work, destination)
-        floor = median_seconds(
-            lambda _: copier("copy", "--defaults", "--quiet", str(plain), str(destination)), runs, clean
+        plain_in_factory_repository = make_plain_template(work, destination, factory)
+        copies = interleaved_medians(
+            {
+                "full": (
+                    clean,
+                    lambda: copier("copy", "--trust", "--defaults", "--quiet", str(factory), str(destination)),
+                ),
+                "no tasks": (
+                    clean,
+                    lambda: copier(
+                        "copy", "--trust", "--defaults", "--quiet", "--skip-tasks", str(factory), str(destination)
+                    ),
+                ),
+                "floor": (clean, lambda: copier("copy", "--defaults", "--quiet", str(plain), str(destination))),
+                "floor, factory repository": (
+                    clean,
+                    lambda: copier("copy", "--defaults", "--quiet", str(plain_in_factory_repository), str(destination)),
+                ),
+            },
+            runs,
         )
+        copy_full, copy_no_tasks, floor = copies["full"], copies["no tasks"], copies["floor"]
+        floor_in_factory_repository = copies["floor, factory repository"]
         rows.append(
             (
                 "copy, built-in source, defaults (incl. git init + first commit)",
@@ -168,25 +196,70 @@ def measure(runs: int, skip_tests: bool) -> list[tuple[str, str, str]]:
             )
         )
         rows.append(("floor: Copier copying the same tree as a plain template", f"{floor:.2f} s", "1.00x"))
+        rows.append(
+            (
+                "floor in a repository as large as the factory's (plain template + the factory's files)",
+                f"{floor_in_factory_repository:.2f} s",
+                f"{floor_in_factory_repository / floor:.2f}x floor; copy = "
+                f"{copy_no_tasks / floor_in_factory_repository:.2f}x this (--skip-tasks)",
+            )
+        )
 
-        # 2. update between two factory tags with a small change
+        # 2. update between two factory tags with a small change, against the same update of the
+        #    plain template in a repository as large as the factory's
         project = work / "project"
         copier("copy", "--trust", "--defaults", "--quiet", "--vcs-ref=1.0.0", str(factory), str(project))
-        readme = factory / "subtrees/classical/common/data-science/README.md"
-        readme.write_text(readme.read_text() + "\nA note added in release 1.1.0.\n")
+        plain_project = work / "plain-project"
+        copier("copy", "--defaults", "--quiet", "--vcs-ref=1.0.0", str(plain_in_factory_repository), str(plain_project))
+        git(plain_project, "init", "--quiet", "-b", "main")
+        commit_all(plain_project, "generated")
+        for template_readme in (
+            factory / "subtrees/classical/common/data-science/README.md.jinja",
+            plain_in_factory_repository / "template/data-science/README.md",
+        ):
+            template_readme.write_text(template_readme.read_text() + "\nA note added in release 1.1.0.\n")
         commit_all(factory, "release 1.1.0", tag="1.1.0")
-        base = git(project, "rev-parse", "HEAD")
+        commit_all(plain_in_factory_repository, "release 1.1.0", tag="1.1.0")
 
-        def reset(_: int) -> None:
-            git(project, "reset", "--quiet", "--hard", base)
-            git(project, "clean", "--quiet", "-fdx")
+        def resetter(repository: Path) -> Callable[[], None]:
+            base = git(repository, "rev-parse", "HEAD")
 
-        update = median_seconds(
-            lambda _: copier("update", "--trust", "--defaults", "--quiet", "--vcs-ref=1.1.0", cwd=project),
+            def reset() -> None:
+                git(repository, "reset", "--quiet", "--hard", base)
+                git(repository, "clean", "--quiet", "-fdx")
+
+            return reset
+
+        updates = interleaved_medians(
+            {
+                "update": (
+                    resetter(project),
+                    lambda: copier("update", "--trust", "--defaults", "--quiet", "--vcs-ref=1.1.0", cwd=project),
+                ),
+                "floor": (
+                    resetter(plain_project),
+                    lambda: copier("update", "--defaults", "--quiet", "--vcs-ref=1.1.0", cwd=plain_project),
+                ),
+            },
             runs,
-            reset,
         )
-        rows.append(("update 1.0.0 -> 1.1.0 (one changed file)", f"{update:.2f} s", ""))
+        for updated in (project, plain_project):
+            if "A note added in release 1.1.0." not in (updated / "data-science/README.md").read_text():
+                raise RuntimeError(f"copier update did not bring release 1.1.0's change into {updated}")
+        rows.append(
+            (
+                "update 1.0.0 -> 1.1.0 (one changed file)",
+                f"{updates['update']:.2f} s",
+                f"{updates['update'] / updates['floor']:.2f}x update floor",
+            )
+        )
+        rows.append(
+            (
+                "update floor: the same update of the plain template in a repository as large as the factory's",
+                f"{updates['floor']:.2f} s",
+                "1.00x",
+            )
+        )
 
         # 3. fork source: cold and warm cache, bytes fetched
         fork = make_fork(work, factory)
@@ -194,8 +267,8 @@ def measure(runs: int, skip_tests: bool) -> list[tuple[str, str, str]]:
         cache = work / "cache"
         packs = work / "packs.bin"
 
-        def cold_prepare(_: int) -> None:
-            clean(0)
+        def cold_prepare() -> None:
+            clean()
             shutil.rmtree(cache, ignore_errors=True)
             packs.unlink(missing_ok=True)
 
@@ -210,16 +283,27 @@ def measure(runs: int, skip_tests: bool) -> list[tuple[str, str, str]]:
             str(factory),
             str(destination),
         ]
-        cold = median_seconds(lambda _: copier(*args, env=env), runs, cold_prepare)
-        fetched = packs.stat().st_size if packs.exists() else 0
-        warm = median_seconds(lambda _: copier(*args, env={"MLOPS_FACTORY_CACHE_DIR": str(cache)}), runs, clean)
-        builtin = median_seconds(
-            lambda _: copier(
-                "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=1.0.0", str(factory), str(destination)
-            ),
+        fetched = 0
+
+        def cold_copy() -> None:
+            nonlocal fetched
+            copier(*args, env=env)
+            fetched = packs.stat().st_size if packs.exists() else 0
+
+        forks = interleaved_medians(
+            {
+                "cold": (cold_prepare, cold_copy),
+                "warm": (clean, lambda: copier(*args, env={"MLOPS_FACTORY_CACHE_DIR": str(cache)})),
+                "built-in": (
+                    clean,
+                    lambda: copier(
+                        "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=1.0.0", str(factory), str(destination)
+                    ),
+                ),
+            },
             runs,
-            clean,
         )
+        cold, warm, builtin = forks["cold"], forks["warm"], forks["built-in"]
         chosen = sum(
             tree_bytes(fork / path)
             for path in (
