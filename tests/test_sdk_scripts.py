@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
@@ -70,6 +70,23 @@ def test_the_training_decision_reaches_the_next_ci_step(project, tmp_path, monke
     printed = capsys.readouterr().out
     assert f"##vso[task.setvariable variable=registered;isoutput=true]{expected['registered']}" in printed
     assert registration["reason"] in printed
+
+
+@pytest.mark.parametrize(("status", "completed"), [("Completed", True), ("Canceled", False), ("Failed", False)])
+def test_waiting_for_a_job_follows_its_log_and_reports_how_it_ended(project, capsys, status, completed):
+    workspace = load_workspace_module(project)
+    streamed = []
+
+    class Jobs:
+        def stream(self, name):
+            streamed.append(name)
+
+        def get(self, name):
+            return SimpleNamespace(name=name, status=status)
+
+    assert workspace.wait_for_job(SimpleNamespace(jobs=Jobs()), "job-7", "Pipeline job") is completed
+    assert streamed == ["job-7"]
+    assert f"Pipeline job job-7 finished: {status}" in capsys.readouterr().out
 
 
 def test_a_missing_registration_output_is_one_clear_error(project, tmp_path):

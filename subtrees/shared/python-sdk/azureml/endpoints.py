@@ -313,10 +313,7 @@ def deploy_batch(
     )
     print(f"Started batch scoring job {job.name} on {args.input}")
     if args.wait:
-        client.jobs.stream(job.name)  # raises when the job fails
-        status = client.jobs.get(job.name).status
-        print(f"Batch scoring job {job.name} finished: {status}")
-        if status != "Completed":
+        if not workspace.wait_for_job(client, job.name, "Batch scoring job"):
             return 1
         print(
             f"Predictions ({OUTPUT_FILE}): az ml job download --name {job.name} --output-name score "

@@ -119,6 +119,14 @@ def resolve_version(client: Any, name: str, version: str) -> str:
     return newest
 
 
+def wait_for_job(client: Any, job_name: str, what: str) -> bool:
+    """Stream a submitted job's log until it ends, report its status; whether it completed."""
+    client.jobs.stream(job_name)  # raises when the job fails
+    status = client.jobs.get(job_name).status
+    print(f"{what} {job_name} finished: {status}")
+    return status == "Completed"
+
+
 def to_yaml(entity: Any) -> str:
     """An SDK entity as YAML (endpoints return their dict from dump(); deployments write it to the stream)."""
     import yaml

@@ -352,10 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     submitted = client.jobs.create_or_update(job, experiment_name=args.experiment_name)
     print(f"Submitted pipeline job {submitted.name}: {submitted.studio_url}")
     if args.wait:
-        client.jobs.stream(submitted.name)  # raises when the job fails
-        status = client.jobs.get(submitted.name).status
-        print(f"Pipeline job {submitted.name} finished: {status}")
-        if status != "Completed":
+        if not workspace.wait_for_job(client, submitted.name, "Pipeline job"):
             return 1
         with tempfile.TemporaryDirectory() as download:
             client.jobs.download(submitted.name, output_name="registration", download_path=download)
