@@ -3,6 +3,7 @@
 // Every name arrives as a parameter from environments/<env>.bicepparam (generated from the project's
 // answers): nothing here puts a name together.
 //
+//   export KEY_VAULT_CREATE_MODE=$(bash scripts/key-vault-create-mode.sh dev)
 //   az deployment sub what-if --location <region> --parameters environments/dev.bicepparam
 //   az deployment sub create  --location <region> --parameters environments/dev.bicepparam
 
@@ -56,11 +57,14 @@ param gpuClusterName string
 @description('Name of the Azure ML registry shared by dev and prod.')
 param registryName string
 
-@description('Name of the virtual network (private networking only).')
-param virtualNetworkName string
+@description('Resource group of the Azure ML registry: the one of prod, in both environments.')
+param registryResourceGroupName string
 
-@description('Name of the subnet of the compute clusters (private networking only).')
-param trainingSubnetName string
+@description('Subscription of the Azure ML registry (that of prod); by default the one this environment is deployed to.')
+param registrySubscriptionId string = subscription().subscriptionId
+
+@description('Name of the virtual network through which people reach the private services (private networking only).')
+param virtualNetworkName string
 
 @description('Name of the subnet of the private endpoints (private networking only).')
 param privateEndpointSubnetName string
@@ -69,16 +73,23 @@ param privateEndpointSubnetName string
 param privateEndpointNames object
 
 // --- Choices ---------------------------------------------------------------------------------------
-@description('Create the GPU cluster (computer vision and NLP projects).')
+@description('Create the GPU cluster: computer vision and NLP projects, in dev only (prod never trains).')
 param enableGpuCluster bool
 
 @description('Create the Azure ML registry: true in prod only, where the shared registry lives.')
 param createRegistry bool
 
-@description('Turn on Key Vault purge protection.')
+@description('Turn on Key Vault purge protection: off in dev, as answered in prod; once on, it cannot be turned off.')
 param keyVaultPurgeProtection bool
 
-@description('Reach the workspace, storage, Key Vault and registry only through private endpoints.')
+@description('recover when a soft-deleted vault of the same name exists (scripts/key-vault-create-mode.sh), else default.')
+@allowed([
+  'default'
+  'recover'
+])
+param keyVaultCreateMode string = 'default'
+
+@description('Managed network for compute and endpoints, closed public endpoints, private endpoints for people.')
 param privateNetworking bool
 
 var allTags = union(tags, {
@@ -86,10 +97,25 @@ var allTags = union(tags, {
   managed_by: 'bicep'
 })
 
+// The registry lives in prod's resource group whichever environment this is: dev needs its id before
+// prod has created it (its storage lets the registry copy promoted models).
+var registryId = resourceId(registrySubscriptionId, registryResourceGroupName, 'Microsoft.MachineLearningServices/registries', registryName)
+
 resource mainResourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: resourceGroupName
   location: location
   tags: allTags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: mainResourceGroup
+  params: {
+    location: location
+    tags: allTags
+    managedIdentityName: managedIdentityName
+    privateNetworking: privateNetworking
+  }
 }
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -100,16 +126,7 @@ module monitoring 'modules/monitoring.bicep' = {
     tags: allTags
     logAnalyticsName: logAnalyticsName
     applicationInsightsName: applicationInsightsName
-  }
-}
-
-module identity 'modules/identity.bicep' = {
-  name: 'identity'
-  scope: mainResourceGroup
-  params: {
-    location: location
-    tags: allTags
-    managedIdentityName: managedIdentityName
+    managedIdentityPrincipalId: identity.outputs.principalId
   }
 }
 
@@ -122,6 +139,7 @@ module storage 'modules/storage.bicep' = {
     storageAccountName: storageAccountName
     managedIdentityPrincipalId: identity.outputs.principalId
     privateNetworking: privateNetworking
+    registryId: registryId
   }
 }
 
@@ -134,6 +152,7 @@ module keyVault 'modules/key-vault.bicep' = {
     keyVaultName: keyVaultName
     managedIdentityPrincipalId: identity.outputs.principalId
     keyVaultPurgeProtection: keyVaultPurgeProtection
+    keyVaultCreateMode: keyVaultCreateMode
     publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
   }
 }
@@ -150,6 +169,18 @@ module containerRegistry 'modules/container-registry.bicep' = {
   }
 }
 
+// The registry through which models move from dev to prod, created with prod before prod's workspace
+// (whose managed network gets a private endpoint to it).
+module mlRegistry 'modules/ml-registry.bicep' = if (createRegistry) {
+  name: 'ml-registry'
+  scope: mainResourceGroup
+  params: {
+    location: location
+    tags: allTags
+    registryName: registryName
+  }
+}
+
 // Waits for the modules above, role assignments included: the identity needs its roles before the
 // workspace is created with it.
 module workspace 'modules/workspace.bicep' = {
@@ -160,34 +191,19 @@ module workspace 'modules/workspace.bicep' = {
     tags: allTags
     workspaceName: workspaceName
     managedIdentityId: identity.outputs.id
+    managedIdentityPrincipalId: identity.outputs.principalId
     storageAccountId: storage.outputs.id
     keyVaultId: keyVault.outputs.id
     containerRegistryId: containerRegistry.outputs.id
     applicationInsightsId: monitoring.outputs.applicationInsightsId
     cpuClusterName: cpuClusterName
     privateNetworking: privateNetworking
+    registryId: createRegistry ? mlRegistry.outputs.id : ''
   }
 }
 
-module network 'modules/network.bicep' = if (privateNetworking) {
-  name: 'network'
-  scope: mainResourceGroup
-  params: {
-    location: location
-    tags: allTags
-    virtualNetworkName: virtualNetworkName
-    trainingSubnetName: trainingSubnetName
-    privateEndpointSubnetName: privateEndpointSubnetName
-    privateEndpointNames: privateEndpointNames
-    workspaceId: workspace.outputs.id
-    storageAccountId: storage.outputs.id
-    keyVaultId: keyVault.outputs.id
-    containerRegistryId: containerRegistry.outputs.id
-  }
-}
-
-// With private networking the clusters join the training subnet, after the workspace's private
-// endpoint exists.
+// The clusters live in the managed network of the workspace (with private networking), which is
+// provisioned with the workspace: they wait for the workspace module only.
 module compute 'modules/compute.bicep' = {
   name: 'compute'
   scope: mainResourceGroup
@@ -200,21 +216,39 @@ module compute 'modules/compute.bicep' = {
     enableGpuCluster: enableGpuCluster
     managedIdentityId: identity.outputs.id
     privateNetworking: privateNetworking
-    virtualNetworkName: virtualNetworkName
-    trainingSubnetName: trainingSubnetName
+  }
+}
+
+module diagnostics 'modules/diagnostics.bicep' = {
+  name: 'diagnostics'
+  scope: mainResourceGroup
+  params: {
+    logAnalyticsId: monitoring.outputs.logAnalyticsId
+    workspaceName: workspace.outputs.name
+    keyVaultName: keyVault.outputs.name
+    storageAccountName: storage.outputs.name
+    containerRegistryName: containerRegistry.outputs.name
+    createRegistry: createRegistry
+    registryName: registryName
   }
   dependsOn: [
-    network
+    mlRegistry
   ]
 }
 
-module mlRegistry 'modules/ml-registry.bicep' = if (createRegistry) {
-  name: 'ml-registry'
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
   scope: mainResourceGroup
   params: {
     location: location
     tags: allTags
-    registryName: registryName
+    virtualNetworkName: virtualNetworkName
+    privateEndpointSubnetName: privateEndpointSubnetName
+    privateEndpointNames: privateEndpointNames
+    workspaceId: workspace.outputs.id
+    storageAccountId: storage.outputs.id
+    keyVaultId: keyVault.outputs.id
+    containerRegistryId: containerRegistry.outputs.id
   }
 }
 
@@ -228,5 +262,9 @@ output keyVaultUri string = keyVault.outputs.uri
 output containerRegistryLoginServer string = containerRegistry.outputs.loginServer
 output cpuClusterName string = compute.outputs.cpuClusterName
 output gpuClusterName string = compute.outputs.gpuClusterName
+output storageAccountId string = storage.outputs.id
+output keyVaultId string = keyVault.outputs.id
 output registryName string = createRegistry ? registryName : ''
+output registryId string = createRegistry ? mlRegistry.outputs.id : ''
 output applicationInsightsName string = monitoring.outputs.applicationInsightsName
+output logAnalyticsWorkspaceId string = monitoring.outputs.logAnalyticsId

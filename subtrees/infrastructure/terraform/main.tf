@@ -6,10 +6,11 @@
 #   ├── Key Vault                                        modules/key-vault
 #   ├── container registry                               modules/container-registry
 #   ├── user-assigned identity + its role assignments    modules/identity
-#   ├── Azure ML workspace                               modules/workspace
-#   ├── CPU cluster, GPU cluster (cv, nlp)               modules/compute
 #   ├── Azure ML registry (prod only, shared with dev)   modules/ml-registry
-#   └── virtual network, private DNS, private endpoints  modules/network (private networking only)
+#   ├── Azure ML workspace (+ its managed network)       modules/workspace
+#   ├── CPU cluster, GPU cluster (dev of cv, nlp)        modules/compute
+#   ├── diagnostic settings → Log Analytics              modules/diagnostics
+#   └── client network: private DNS, private endpoints   modules/network (private networking only)
 #
 # Names come from the variables as they are; see environments/<environment>.tfvars.
 
@@ -18,7 +19,13 @@ locals {
     environment = var.environment
     managed_by  = "terraform"
   })
+
+  # The registry lives in prod's resource group whichever environment this is: dev needs its ID
+  # before prod has created it (its storage lets the registry copy promoted models).
+  registry_id = "/subscriptions/${coalesce(var.registry_subscription_id, data.azurerm_client_config.current.subscription_id)}/resourceGroups/${var.registry_resource_group_name}/providers/Microsoft.MachineLearningServices/registries/${var.registry_name}"
 }
+
+data "azurerm_client_config" "current" {}
 
 resource "azurerm_resource_group" "main" {
   name     = var.resource_group_name
@@ -44,6 +51,7 @@ module "storage" {
   tags                 = local.tags
   storage_account_name = var.storage_account_name
   private_networking   = var.private_networking
+  registry_id          = local.registry_id
 }
 
 module "key_vault" {
@@ -70,30 +78,47 @@ module "container_registry" {
 module "identity" {
   source = "./modules/identity"
 
-  resource_group_name   = azurerm_resource_group.main.name
-  resource_group_id     = azurerm_resource_group.main.id
-  location              = var.location
-  tags                  = local.tags
-  managed_identity_name = var.managed_identity_name
-  storage_account_id    = module.storage.id
-  key_vault_id          = module.key_vault.id
-  container_registry_id = module.container_registry.id
+  resource_group_name     = azurerm_resource_group.main.name
+  resource_group_id       = azurerm_resource_group.main.id
+  location                = var.location
+  tags                    = local.tags
+  managed_identity_name   = var.managed_identity_name
+  storage_account_id      = module.storage.id
+  key_vault_id            = module.key_vault.id
+  container_registry_id   = module.container_registry.id
+  application_insights_id = module.monitoring.application_insights_id
+  private_networking      = var.private_networking
+}
+
+# The registry through which models move from dev to prod. Both environments use the one registry;
+# it is created with prod, in the prod resource group, before prod's workspace (whose managed
+# network gets a private endpoint to it).
+module "ml_registry" {
+  source = "./modules/ml-registry"
+  count  = var.create_registry ? 1 : 0
+
+  resource_group_id = azurerm_resource_group.main.id
+  location          = var.location
+  tags              = local.tags
+  registry_name     = var.registry_name
 }
 
 module "workspace" {
   source = "./modules/workspace"
 
-  resource_group_name     = azurerm_resource_group.main.name
+  resource_group_id       = azurerm_resource_group.main.id
   location                = var.location
   tags                    = local.tags
   workspace_name          = var.workspace_name
   identity_id             = module.identity.id
+  identity_principal_id   = module.identity.principal_id
   storage_account_id      = module.storage.id
   key_vault_id            = module.key_vault.id
   container_registry_id   = module.container_registry.id
   application_insights_id = module.monitoring.application_insights_id
   private_networking      = var.private_networking
   image_build_cluster     = var.cpu_cluster_name
+  registry_id             = one(module.ml_registry[*].id)
 }
 
 module "compute" {
@@ -107,19 +132,18 @@ module "compute" {
   gpu_cluster_name   = var.gpu_cluster_name
   enable_gpu_cluster = var.enable_gpu_cluster
   private_networking = var.private_networking
-  training_subnet_id = one(module.network[*].training_subnet_id)
 }
 
-# The registry through which models move from dev to prod. Both environments use the one registry;
-# it is created with prod, in the prod resource group.
-module "ml_registry" {
-  source = "./modules/ml-registry"
-  count  = var.create_registry ? 1 : 0
+module "diagnostics" {
+  source = "./modules/diagnostics"
 
-  resource_group_id = azurerm_resource_group.main.id
-  location          = var.location
-  tags              = local.tags
-  registry_name     = var.registry_name
+  log_analytics_id      = module.monitoring.log_analytics_id
+  workspace_id          = module.workspace.id
+  key_vault_id          = module.key_vault.id
+  storage_account_id    = module.storage.id
+  container_registry_id = module.container_registry.id
+  create_registry       = var.create_registry
+  registry_id           = one(module.ml_registry[*].id)
 }
 
 module "network" {
@@ -130,7 +154,6 @@ module "network" {
   location                                 = var.location
   tags                                     = local.tags
   virtual_network_name                     = var.virtual_network_name
-  training_subnet_name                     = var.training_subnet_name
   private_endpoint_subnet_name             = var.private_endpoint_subnet_name
   private_endpoint_workspace_name          = var.private_endpoint_names.workspace
   private_endpoint_storage_blob_name       = var.private_endpoint_names.storage_blob

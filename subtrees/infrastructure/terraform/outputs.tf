@@ -30,6 +30,16 @@ output "storage_account_name" {
   value       = module.storage.name
 }
 
+output "storage_account_id" {
+  description = "Resource ID of the workspace's storage account, the scope of the blob data roles of whoever uploads data or code."
+  value       = module.storage.id
+}
+
+output "key_vault_id" {
+  description = "Resource ID of the workspace's Key Vault."
+  value       = module.key_vault.id
+}
+
 output "key_vault_uri" {
   description = "URI of the workspace's Key Vault."
   value       = module.key_vault.uri
@@ -55,7 +65,17 @@ output "registry_name" {
   value       = var.create_registry ? module.ml_registry[0].name : ""
 }
 
+output "registry_id" {
+  description = "Resource ID of the Azure ML registry, the scope of the AzureML Registry User role of whoever promotes models; empty in dev, whose registry prod creates."
+  value       = var.create_registry ? module.ml_registry[0].id : ""
+}
+
 output "application_insights_name" {
   description = "Application Insights component of the workspace."
   value       = module.monitoring.application_insights_name
+}
+
+output "log_analytics_workspace_id" {
+  description = "Resource ID of the Log Analytics workspace that receives the diagnostic logs."
+  value       = module.monitoring.log_analytics_id
 }

@@ -4,6 +4,13 @@
 
 provider "azurerm" {
   features {
+    key_vault {
+      # Recreating an environment: a vault deleted with its resource group stays soft-deleted for
+      # 90 days under the same name. Recover it instead of failing, and never purge one on destroy,
+      # so that a later apply can bring it back with its secrets.
+      recover_soft_deleted_key_vaults = true
+      purge_soft_delete_on_destroy    = false
+    }
     storage {
       # Manage storage accounts through Azure Resource Manager only. Otherwise azurerm also reads
       # queue and static website settings from the storage service itself, which fails on an account

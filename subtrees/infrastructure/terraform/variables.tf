@@ -95,18 +95,24 @@ variable "registry_name" {
   type        = string
 }
 
-variable "virtual_network_name" {
-  description = "Virtual network of the environment; used only when private_networking is true."
+variable "registry_resource_group_name" {
+  description = "Resource group of the Azure ML registry: prod's, in both environments."
   type        = string
 }
 
-variable "training_subnet_name" {
-  description = "Subnet of the compute clusters; used only when private_networking is true."
+variable "registry_subscription_id" {
+  description = "Subscription of the Azure ML registry (prod's); null means the subscription this environment is deployed to."
+  type        = string
+  default     = null
+}
+
+variable "virtual_network_name" {
+  description = "Virtual network through which people and self-hosted runners reach the private services; used only when private_networking is true."
   type        = string
 }
 
 variable "private_endpoint_subnet_name" {
-  description = "Subnet of the private endpoints; used only when private_networking is true."
+  description = "Subnet of the private endpoints in that network; used only when private_networking is true."
   type        = string
 }
 
@@ -123,7 +129,7 @@ variable "private_endpoint_names" {
 
 # ── Switches ──────────────────────────────────────────────────────────────────────────────────────
 variable "enable_gpu_cluster" {
-  description = "Create the GPU compute cluster (computer vision and NLP projects)."
+  description = "Create the GPU compute cluster: computer vision and NLP projects, in dev only (prod never trains)."
   type        = bool
   default     = false
 }
@@ -135,13 +141,13 @@ variable "create_registry" {
 }
 
 variable "key_vault_purge_protection" {
-  description = "Key Vault purge protection: a deleted vault cannot be purged before its 90 days of soft delete end."
+  description = "Key Vault purge protection: a deleted vault cannot be purged before its 90 days of soft delete end. Off in dev (recreated at will), as answered in prod; once on, it cannot be turned off."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "private_networking" {
-  description = "Reach the workspace, storage, Key Vault and container registry only through private endpoints in the environment's virtual network."
+  description = "Put compute and endpoints in the workspace's managed network (internet outbound allowed), close the public endpoints of the workspace, Key Vault and container registry, and let people reach them through private endpoints in the environment's virtual network."
   type        = bool
   default     = false
 }

@@ -12,8 +12,9 @@ terraform {
       source  = "hashicorp/azurerm"
       version = "~> 4.55"
     }
-    # Only for what azurerm cannot express: the Azure ML registry and the workspace's identity-based
-    # access to its storage (see modules/ml-registry and modules/workspace).
+    # Only for what azurerm cannot express: the Azure ML registry, and the workspace, which must be
+    # created with identity-based access to its storage in one step (see modules/ml-registry and
+    # modules/workspace).
     azapi = {
       source  = "Azure/azapi"
       version = "~> 2.0"

@@ -1,6 +1,8 @@
-// The workspace's compute clusters: a CPU cluster always, a GPU cluster for computer vision and NLP
-// projects. Both scale to zero nodes after two idle minutes and run as the workspace identity; with
-// private networking they sit in the training subnet without public IP addresses.
+// The workspace's compute clusters: a CPU cluster always (batch endpoints and, with private
+// networking, image builds), a GPU cluster where models are trained: dev of computer vision and NLP
+// projects (prod deploys promoted models and never trains). Both scale to zero nodes after two idle
+// minutes and run as the workspace identity. With private networking they live in the workspace's
+// managed network without public IP addresses: no subnet of ours, so they wait for the workspace only.
 
 @description('Azure region of the clusters.')
 param location string
@@ -23,18 +25,8 @@ param enableGpuCluster bool
 @description('Resource id of the user-assigned identity the clusters run as.')
 param managedIdentityId string
 
-@description('Place the clusters in the training subnet, without public IP addresses.')
+@description('Give the nodes no public IP address (they live in the managed network of the workspace).')
 param privateNetworking bool
-
-@description('Name of the virtual network (used with private networking).')
-param virtualNetworkName string
-
-@description('Name of the training subnet (used with private networking).')
-param trainingSubnetName string
-
-var trainingSubnet = privateNetworking ? {
-  id: resourceId('Microsoft.Network/virtualNetworks/subnets', virtualNetworkName, trainingSubnetName)
-} : null
 
 resource workspace 'Microsoft.MachineLearningServices/workspaces@2025-06-01' existing = {
   name: workspaceName
@@ -67,7 +59,6 @@ resource cpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2025-
       }
       remoteLoginPortPublicAccess: 'Disabled'
       enableNodePublicIp: !privateNetworking
-      subnet: trainingSubnet
     }
   }
 }
@@ -99,7 +90,6 @@ resource gpuCluster 'Microsoft.MachineLearningServices/workspaces/computes@2025-
       }
       remoteLoginPortPublicAccess: 'Disabled'
       enableNodePublicIp: !privateNetworking
-      subnet: trainingSubnet
     }
   }
 }

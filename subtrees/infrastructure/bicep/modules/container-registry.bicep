@@ -1,6 +1,6 @@
 // The workspace's container registry for environment images: no admin user (Entra ID only); Premium
-// when it sits behind a private endpoint (only Premium supports them), else Standard; and the
-// workspace identity's AcrPush role on it.
+// when it sits behind private endpoints (only Premium supports them), else Standard; and the
+// workspace identity's Contributor role on it, as Azure ML lists it for a user-assigned identity.
 
 @description('Azure region of the registry.')
 param location string
@@ -14,7 +14,7 @@ param containerRegistryName string
 @description('Principal (object) id of the workspace identity that pushes and pulls images.')
 param managedIdentityPrincipalId string
 
-@description('Reach the registry only through a private endpoint (see network.bicep).')
+@description('Premium tier, reached only through private endpoints (managed network, network.bicep).')
 param privateNetworking bool
 
 resource containerRegistry 'Microsoft.ContainerRegistry/registries@2025-04-01' = {
@@ -38,14 +38,14 @@ resource containerRegistry 'Microsoft.ContainerRegistry/registries@2025-04-01' =
   }
 }
 
-// AcrPush (8311e382-0749-4cb8-b61a-304f252e45ec) on the registry.
-resource acrPush 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(containerRegistry.id, managedIdentityPrincipalId, '8311e382-0749-4cb8-b61a-304f252e45ec')
+// Contributor (b24988ac-6180-42a0-ab88-20f7382dd24c) on the registry.
+resource containerRegistryContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(containerRegistry.id, managedIdentityPrincipalId, 'b24988ac-6180-42a0-ab88-20f7382dd24c')
   scope: containerRegistry
   properties: {
     principalId: managedIdentityPrincipalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '8311e382-0749-4cb8-b61a-304f252e45ec')
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b24988ac-6180-42a0-ab88-20f7382dd24c')
   }
 }
 

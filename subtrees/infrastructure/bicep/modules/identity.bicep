@@ -1,7 +1,9 @@
-// The user-assigned managed identity the Azure ML workspace and its compute clusters run as, and its
-// Contributor role on the resource group (Azure ML creates resources there on the workspace's behalf).
-// Its data-plane roles are assigned next to the resources they apply to: storage.bicep,
-// key-vault.bicep and container-registry.bicep.
+// The user-assigned managed identity the Azure ML workspace and its compute clusters run as. Its roles
+// are the ones Azure ML lists for a user-assigned workspace identity, each assigned next to the one
+// resource it is for (storage.bicep, key-vault.bicep, container-registry.bicep, monitoring.bicep,
+// workspace.bicep; https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication#user-assigned-managed-identity).
+// With private networking it also approves the private endpoints of the workspace's managed network
+// to the resources of this resource group (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network).
 
 @description('Azure region of the identity.')
 param location string
@@ -12,19 +14,22 @@ param tags object
 @description('Name of the user-assigned managed identity.')
 param managedIdentityName string
 
+@description('Let the identity approve the private endpoints of the managed network of the workspace.')
+param privateNetworking bool
+
 resource managedIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: managedIdentityName
   location: location
   tags: tags
 }
 
-// Contributor (b24988ac-6180-42a0-ab88-20f7382dd24c) on the resource group.
-resource contributorOnResourceGroup 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(resourceGroup().id, managedIdentity.id, 'b24988ac-6180-42a0-ab88-20f7382dd24c')
+// Azure AI Enterprise Network Connection Approver (b556d68e-0be0-4f35-a333-ad7ee1ce17ea) on the resource group.
+resource networkConnectionApprover 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (privateNetworking) {
+  name: guid(resourceGroup().id, managedIdentity.id, 'b556d68e-0be0-4f35-a333-ad7ee1ce17ea')
   properties: {
     principalId: managedIdentity.properties.principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b24988ac-6180-42a0-ab88-20f7382dd24c')
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b556d68e-0be0-4f35-a333-ad7ee1ce17ea')
   }
 }
 

@@ -1,7 +1,10 @@
-// Private networking of one environment (deployed only when privateNetworking is true): a virtual
-// network with a training subnet (compute clusters) and a private-endpoint subnet, the privatelink DNS
-// zones linked to it, and private endpoints for the workspace, the storage account (blob and file), the
-// Key Vault and the container registry, each registering its address in the matching zones.
+// The network through which people and self-hosted runners reach the private services of one
+// environment (deployed only when privateNetworking is true). Compute, jobs and endpoints do not run
+// here: they live in the workspace's managed network (workspace.bicep). A virtual network with one
+// subnet for the private endpoints (room left for a subnet of runners or a gateway), the privatelink
+// DNS zones linked to it, and private endpoints for the workspace (API, studio), the storage account
+// (blob and file: uploads, studio notebooks), the Key Vault and the container registry, each
+// registering its address in the matching zones.
 
 @description('Azure region of the network resources.')
 param location string
@@ -12,9 +15,6 @@ param tags object
 @description('Name of the virtual network.')
 param virtualNetworkName string
 
-@description('Name of the subnet the compute clusters run in.')
-param trainingSubnetName string
-
 @description('Name of the subnet that holds the private endpoints.')
 param privateEndpointSubnetName string
 
@@ -23,9 +23,6 @@ param privateEndpointNames object
 
 @description('Address space of the virtual network.')
 param addressPrefix string = '10.0.0.0/16'
-
-@description('Address range of the training subnet.')
-param trainingSubnetPrefix string = '10.0.0.0/24'
 
 @description('Address range of the private-endpoint subnet.')
 param privateEndpointSubnetPrefix string = '10.0.1.0/24'
@@ -56,16 +53,11 @@ resource virtualNetwork 'Microsoft.Network/virtualNetworks@2024-07-01' = {
     }
     subnets: [
       {
-        name: trainingSubnetName
-        properties: {
-          addressPrefix: trainingSubnetPrefix
-        }
-      }
-      {
         name: privateEndpointSubnetName
         properties: {
           addressPrefix: privateEndpointSubnetPrefix
           privateEndpointNetworkPolicies: 'Disabled'
+          defaultOutboundAccess: false
         }
       }
     ]
@@ -395,4 +387,4 @@ resource containerRegistryEndpointDns 'Microsoft.Network/privateEndpoints/privat
 }
 
 output virtualNetworkId string = virtualNetwork.id
-output trainingSubnetId string = resourceId('Microsoft.Network/virtualNetworks/subnets', virtualNetworkName, trainingSubnetName)
+output privateEndpointSubnetId string = privateEndpointSubnetId

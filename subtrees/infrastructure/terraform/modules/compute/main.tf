@@ -1,6 +1,12 @@
 # Compute clusters of the workspace. Both scale to zero nodes when idle (after 120 seconds), run as
-# the user-assigned identity and accept no local (key) authentication or SSH. With private
-# networking they join the training subnet and their nodes get no public IP address.
+# the user-assigned identity and accept no local (key) authentication or SSH. The GPU cluster exists
+# where models are trained: dev of computer vision and NLP projects (prod deploys promoted models and
+# never trains). The CPU cluster serves batch endpoints and, with private networking, image builds.
+#
+# With private networking the clusters live in the workspace's managed network (provisioned with
+# the workspace, see modules/workspace) without public IP addresses: no subnet of ours, so nothing
+# to wait for but the workspace. azurerm accepts node_public_ip_enabled = false without a subnet
+# since hashicorp/terraform-provider-azurerm#28673, made for managed networks.
 
 resource "azurerm_machine_learning_compute_cluster" "cpu" {
   name                          = var.cpu_cluster_name
@@ -13,7 +19,6 @@ resource "azurerm_machine_learning_compute_cluster" "cpu" {
   local_auth_enabled        = false
   ssh_public_access_enabled = false
   node_public_ip_enabled    = !var.private_networking
-  subnet_resource_id        = var.private_networking ? var.training_subnet_id : null
 
   scale_settings {
     min_node_count                       = 0
@@ -40,7 +45,6 @@ resource "azurerm_machine_learning_compute_cluster" "gpu" {
   local_auth_enabled        = false
   ssh_public_access_enabled = false
   node_public_ip_enabled    = !var.private_networking
-  subnet_resource_id        = var.private_networking ? var.training_subnet_id : null
 
   scale_settings {
     min_node_count                       = 0

@@ -34,12 +34,6 @@ variable "enable_gpu_cluster" {
 }
 
 variable "private_networking" {
-  description = "Put the clusters in the training subnet, without public IP addresses."
+  description = "Give the nodes no public IP address (they live in the workspace's managed network)."
   type        = bool
-}
-
-variable "training_subnet_id" {
-  description = "Resource ID of the training subnet; null without private networking."
-  type        = string
-  default     = null
 }

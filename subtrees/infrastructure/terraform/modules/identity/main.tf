@@ -1,17 +1,28 @@
 # The user-assigned identity that the Azure ML workspace and its compute clusters run as, and the
-# five roles it needs. Role definitions are Azure built-in roles, referred to by their fixed IDs
-# (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles):
+# roles it needs: the ones Azure ML lists for a user-assigned workspace identity, each on the one
+# resource it is for (https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication#user-assigned-managed-identity),
+# plus the storage data roles that identity-based datastores need with shared keys off, queue and
+# table included for batch endpoints (https://learn.microsoft.com/azure/machine-learning/how-to-disable-local-auth-storage#scenarios-for-role-assignments).
+# Contributor on the workspace itself is assigned in modules/workspace, once the workspace exists.
 #
-#   Contributor                               b24988ac-6180-42a0-ab88-20f7382dd24c  resource group
-#   Storage Blob Data Contributor             ba92f5b4-2d11-453d-a403-e96b0029c9fe  storage account
-#   Storage File Data Privileged Contributor  69566ab7-960f-475b-8e7c-b3118f30c6bd  storage account
-#   Key Vault Administrator                   00482a5a-887f-4fb3-b363-3b7fe8e74483  Key Vault
-#   AcrPush                                   8311e382-0749-4cb8-b61a-304f252e45ec  container registry
+#   Contributor                                     b24988ac-6180-42a0-ab88-20f7382dd24c  storage, Key Vault, container registry, Application Insights
+#   Storage Blob Data Contributor                   ba92f5b4-2d11-453d-a403-e96b0029c9fe  storage account
+#   Storage File Data Privileged Contributor        69566ab7-960f-475b-8e7c-b3118f30c6bd  storage account
+#   Storage Queue Data Contributor                  974c5e8b-45b9-4653-ba55-5f855dd0fb88  storage account
+#   Storage Table Data Contributor                  0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3  storage account
+#   Key Vault Administrator                         00482a5a-887f-4fb3-b363-3b7fe8e74483  Key Vault
+#   Azure AI Enterprise Network Connection Approver b556d68e-0be0-4f35-a333-ad7ee1ce17ea  resource group, private networking only:
+#     the managed network's private endpoints to the storage account, Key Vault, container registry
+#     and registry are approved by the workspace identity (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network)
 #
 # Azure returns role definition IDs with the subscription in front; writing them the same way keeps
 # `terraform plan` from replacing the assignments on every run.
 
 data "azurerm_subscription" "current" {}
+
+locals {
+  role_definition_prefix = "${data.azurerm_subscription.current.id}/providers/Microsoft.Authorization/roleDefinitions"
+}
 
 resource "azurerm_user_assigned_identity" "main" {
   name                = var.managed_identity_name
@@ -20,9 +31,9 @@ resource "azurerm_user_assigned_identity" "main" {
   tags                = var.tags
 }
 
-resource "azurerm_role_assignment" "resource_group_contributor" {
-  scope                            = var.resource_group_id
-  role_definition_id               = "${data.azurerm_subscription.current.id}/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c"
+resource "azurerm_role_assignment" "storage_contributor" {
+  scope                            = var.storage_account_id
+  role_definition_id               = "${local.role_definition_prefix}/b24988ac-6180-42a0-ab88-20f7382dd24c"
   principal_id                     = azurerm_user_assigned_identity.main.principal_id
   principal_type                   = "ServicePrincipal"
   skip_service_principal_aad_check = true
@@ -30,7 +41,7 @@ resource "azurerm_role_assignment" "resource_group_contributor" {
 
 resource "azurerm_role_assignment" "storage_blob_data_contributor" {
   scope                            = var.storage_account_id
-  role_definition_id               = "${data.azurerm_subscription.current.id}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+  role_definition_id               = "${local.role_definition_prefix}/ba92f5b4-2d11-453d-a403-e96b0029c9fe"
   principal_id                     = azurerm_user_assigned_identity.main.principal_id
   principal_type                   = "ServicePrincipal"
   skip_service_principal_aad_check = true
@@ -38,7 +49,31 @@ resource "azurerm_role_assignment" "storage_blob_data_contributor" {
 
 resource "azurerm_role_assignment" "storage_file_data_privileged_contributor" {
   scope                            = var.storage_account_id
-  role_definition_id               = "${data.azurerm_subscription.current.id}/providers/Microsoft.Authorization/roleDefinitions/69566ab7-960f-475b-8e7c-b3118f30c6bd"
+  role_definition_id               = "${local.role_definition_prefix}/69566ab7-960f-475b-8e7c-b3118f30c6bd"
+  principal_id                     = azurerm_user_assigned_identity.main.principal_id
+  principal_type                   = "ServicePrincipal"
+  skip_service_principal_aad_check = true
+}
+
+resource "azurerm_role_assignment" "storage_queue_data_contributor" {
+  scope                            = var.storage_account_id
+  role_definition_id               = "${local.role_definition_prefix}/974c5e8b-45b9-4653-ba55-5f855dd0fb88"
+  principal_id                     = azurerm_user_assigned_identity.main.principal_id
+  principal_type                   = "ServicePrincipal"
+  skip_service_principal_aad_check = true
+}
+
+resource "azurerm_role_assignment" "storage_table_data_contributor" {
+  scope                            = var.storage_account_id
+  role_definition_id               = "${local.role_definition_prefix}/0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"
+  principal_id                     = azurerm_user_assigned_identity.main.principal_id
+  principal_type                   = "ServicePrincipal"
+  skip_service_principal_aad_check = true
+}
+
+resource "azurerm_role_assignment" "key_vault_contributor" {
+  scope                            = var.key_vault_id
+  role_definition_id               = "${local.role_definition_prefix}/b24988ac-6180-42a0-ab88-20f7382dd24c"
   principal_id                     = azurerm_user_assigned_identity.main.principal_id
   principal_type                   = "ServicePrincipal"
   skip_service_principal_aad_check = true
@@ -46,15 +81,33 @@ resource "azurerm_role_assignment" "storage_file_data_privileged_contributor" {
 
 resource "azurerm_role_assignment" "key_vault_administrator" {
   scope                            = var.key_vault_id
-  role_definition_id               = "${data.azurerm_subscription.current.id}/providers/Microsoft.Authorization/roleDefinitions/00482a5a-887f-4fb3-b363-3b7fe8e74483"
+  role_definition_id               = "${local.role_definition_prefix}/00482a5a-887f-4fb3-b363-3b7fe8e74483"
   principal_id                     = azurerm_user_assigned_identity.main.principal_id
   principal_type                   = "ServicePrincipal"
   skip_service_principal_aad_check = true
 }
 
-resource "azurerm_role_assignment" "acr_push" {
+resource "azurerm_role_assignment" "container_registry_contributor" {
   scope                            = var.container_registry_id
-  role_definition_id               = "${data.azurerm_subscription.current.id}/providers/Microsoft.Authorization/roleDefinitions/8311e382-0749-4cb8-b61a-304f252e45ec"
+  role_definition_id               = "${local.role_definition_prefix}/b24988ac-6180-42a0-ab88-20f7382dd24c"
+  principal_id                     = azurerm_user_assigned_identity.main.principal_id
+  principal_type                   = "ServicePrincipal"
+  skip_service_principal_aad_check = true
+}
+
+resource "azurerm_role_assignment" "application_insights_contributor" {
+  scope                            = var.application_insights_id
+  role_definition_id               = "${local.role_definition_prefix}/b24988ac-6180-42a0-ab88-20f7382dd24c"
+  principal_id                     = azurerm_user_assigned_identity.main.principal_id
+  principal_type                   = "ServicePrincipal"
+  skip_service_principal_aad_check = true
+}
+
+resource "azurerm_role_assignment" "network_connection_approver" {
+  count = var.private_networking ? 1 : 0
+
+  scope                            = var.resource_group_id
+  role_definition_id               = "${local.role_definition_prefix}/b556d68e-0be0-4f35-a333-ad7ee1ce17ea"
   principal_id                     = azurerm_user_assigned_identity.main.principal_id
   principal_type                   = "ServicePrincipal"
   skip_service_principal_aad_check = true

@@ -3,11 +3,16 @@ output "id" {
   value       = azurerm_user_assigned_identity.main.id
 
   depends_on = [
-    azurerm_role_assignment.resource_group_contributor,
+    azurerm_role_assignment.storage_contributor,
     azurerm_role_assignment.storage_blob_data_contributor,
     azurerm_role_assignment.storage_file_data_privileged_contributor,
+    azurerm_role_assignment.storage_queue_data_contributor,
+    azurerm_role_assignment.storage_table_data_contributor,
+    azurerm_role_assignment.key_vault_contributor,
     azurerm_role_assignment.key_vault_administrator,
-    azurerm_role_assignment.acr_push,
+    azurerm_role_assignment.container_registry_contributor,
+    azurerm_role_assignment.application_insights_contributor,
+    azurerm_role_assignment.network_connection_approver,
   ]
 }
 

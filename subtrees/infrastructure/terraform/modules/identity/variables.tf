@@ -4,7 +4,7 @@ variable "resource_group_name" {
 }
 
 variable "resource_group_id" {
-  description = "Resource ID of the resource group (scope of the Contributor role)."
+  description = "Resource ID of the resource group (scope of the network connection approver role)."
   type        = string
 }
 
@@ -36,4 +36,14 @@ variable "key_vault_id" {
 variable "container_registry_id" {
   description = "Resource ID of the workspace's container registry."
   type        = string
+}
+
+variable "application_insights_id" {
+  description = "Resource ID of the workspace's Application Insights component."
+  type        = string
+}
+
+variable "private_networking" {
+  description = "Let the identity approve the private endpoints of the workspace's managed network."
+  type        = bool
 }

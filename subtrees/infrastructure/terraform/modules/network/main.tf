@@ -1,15 +1,13 @@
-# Private networking of one environment (created only when private_networking is true):
+# The network through which people and self-hosted runners reach the private services of one
+# environment (created only when private_networking is true). Compute, jobs and endpoints do not run
+# here: they live in the workspace's managed network (modules/workspace).
 #
-# - a virtual network with two subnets, declared inline: one for the compute clusters, one for the
-#   private endpoints;
+# - a virtual network with one subnet for the private endpoints (room left in the address space for
+#   a subnet of self-hosted runners or a gateway);
 # - the private DNS zones that resolve the services' names to their private endpoints, each linked
 #   to the virtual network;
-# - private endpoints for the workspace, the storage account (blob and file), the Key Vault and the
-#   container registry.
-#
-# The training subnet keeps Azure's default outbound access so that jobs can pull base images and
-# packages. For production, route its outbound traffic through a NAT gateway or a firewall instead
-# (and then set default_outbound_access_enabled to false).
+# - private endpoints for the workspace (API, studio), the storage account (blob and file: uploads,
+#   studio notebooks), the Key Vault and the container registry.
 
 resource "azurerm_virtual_network" "main" {
   name                = var.virtual_network_name
@@ -17,12 +15,6 @@ resource "azurerm_virtual_network" "main" {
   resource_group_name = var.resource_group_name
   address_space       = [var.address_space]
   tags                = var.tags
-
-  subnet {
-    name                            = var.training_subnet_name
-    address_prefixes                = [var.training_subnet_prefix]
-    default_outbound_access_enabled = true
-  }
 
   subnet {
     name                              = var.private_endpoint_subnet_name

@@ -1,11 +1,6 @@
 output "virtual_network_id" {
-  description = "Resource ID of the virtual network."
+  description = "Resource ID of the virtual network, to peer with the network of self-hosted runners."
   value       = azurerm_virtual_network.main.id
-}
-
-output "training_subnet_id" {
-  description = "Resource ID of the training subnet."
-  value       = local.subnet_ids[var.training_subnet_name]
 }
 
 output "private_endpoint_subnet_id" {

@@ -19,11 +19,6 @@ variable "virtual_network_name" {
   type        = string
 }
 
-variable "training_subnet_name" {
-  description = "Name of the subnet of the compute clusters."
-  type        = string
-}
-
 variable "private_endpoint_subnet_name" {
   description = "Name of the subnet of the private endpoints."
   type        = string
@@ -61,16 +56,10 @@ variable "address_space" {
   default     = "10.0.0.0/16"
 }
 
-variable "training_subnet_prefix" {
-  description = "Address range of the training subnet: room for every node of both clusters, with margin."
-  type        = string
-  default     = "10.0.0.0/22"
-}
-
 variable "private_endpoint_subnet_prefix" {
   description = "Address range of the private endpoint subnet."
   type        = string
-  default     = "10.0.4.0/24"
+  default     = "10.0.1.0/24"
 }
 
 # ── The resources behind the private endpoints ────────────────────────────────────────────────────

@@ -19,6 +19,11 @@ variable "storage_account_name" {
 }
 
 variable "private_networking" {
-  description = "Close the public endpoint; the network module adds the private endpoints."
+  description = "Deny every network but the private endpoints and the Azure ML registry."
   type        = bool
+}
+
+variable "registry_id" {
+  description = "Resource ID of the Azure ML registry, allowed through the firewall to copy promoted models."
+  type        = string
 }

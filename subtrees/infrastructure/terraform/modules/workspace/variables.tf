@@ -1,5 +1,5 @@
-variable "resource_group_name" {
-  description = "Resource group of the workspace."
+variable "resource_group_id" {
+  description = "Resource ID of the resource group of the workspace."
   type        = string
 }
 
@@ -20,6 +20,11 @@ variable "workspace_name" {
 
 variable "identity_id" {
   description = "Resource ID of the user-assigned identity the workspace runs as."
+  type        = string
+}
+
+variable "identity_principal_id" {
+  description = "Object (principal) ID of that identity, which gets Contributor on the workspace."
   type        = string
 }
 
@@ -44,11 +49,17 @@ variable "application_insights_id" {
 }
 
 variable "private_networking" {
-  description = "Close the public endpoint; the network module adds the private endpoint."
+  description = "Managed network with private endpoint outbound rules, public network access closed."
   type        = bool
 }
 
 variable "image_build_cluster" {
   description = "Compute cluster that builds environment images when the container registry is private."
   type        = string
+}
+
+variable "registry_id" {
+  description = "Resource ID of the Azure ML registry when this environment creates it (prod), for an outbound rule to it; null otherwise."
+  type        = string
+  default     = null
 }
