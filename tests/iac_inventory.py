@@ -19,6 +19,7 @@ still be compared on what they pass where.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterator
@@ -426,7 +427,9 @@ def _terraform_settings(resource_type: str, body: dict[str, Any], features: dict
             "public_network_access": body.get("public_network_access_enabled", True),
             "default_action": rules.get("default_action", "Allow"),
             "bypass": _bypass(rules.get("bypass", ["AzureServices"])),
-            "resource_access": sorted(key_of(rule["endpoint_resource_id"]) for rule in rules.get("private_link_access", [])),
+            "resource_access": sorted(
+                key_of(rule["endpoint_resource_id"]) for rule in rules.get("private_link_access", [])
+            ),
             "sas_expiration_period": _first(body.get("sas_policy")).get("expiration_period"),
             "blob_soft_delete_days": _first(blob.get("delete_retention_policy")).get("days"),
             "container_soft_delete_days": _first(blob.get("container_delete_retention_policy")).get("days"),
@@ -441,7 +444,9 @@ def _terraform_settings(resource_type: str, body: dict[str, Any], features: dict
             "public_network_access": body.get("public_network_access_enabled", True),
             "default_action": acls.get("default_action", "Allow"),
             "bypass": _bypass(acls.get("bypass", "AzureServices")),
-            "recovers_soft_deleted": bool(_first(features.get("key_vault")).get("recover_soft_deleted_key_vaults", True)),
+            "recovers_soft_deleted": bool(
+                _first(features.get("key_vault")).get("recover_soft_deleted_key_vaults", True)
+            ),
         }
     if resource_type == "azurerm_container_registry":
         return {
@@ -486,7 +491,10 @@ def _terraform_settings(resource_type: str, body: dict[str, Any], features: dict
     if resource_type == "azurerm_private_dns_zone":
         return {}
     if resource_type == "azurerm_private_dns_zone_virtual_network_link":
-        return {"registration": body.get("registration_enabled", False), "virtual_network": key_of(body["virtual_network_id"])}
+        return {
+            "registration": body.get("registration_enabled", False),
+            "virtual_network": key_of(body["virtual_network_id"]),
+        }
     if resource_type == "azurerm_private_endpoint":
         connection = _first(body["private_service_connection"])
         return {
@@ -494,7 +502,9 @@ def _terraform_settings(resource_type: str, body: dict[str, Any], features: dict
             "target": key_of(connection["private_connection_resource_id"]),
             "group_ids": sorted(connection["subresource_names"]),
             "manual_approval": connection.get("is_manual_connection", False),
-            "dns_zones": sorted(key_of(zone) for zone in _first(body.get("private_dns_zone_group"))["private_dns_zone_ids"]),
+            "dns_zones": sorted(
+                key_of(zone) for zone in _first(body.get("private_dns_zone_group"))["private_dns_zone_ids"]
+            ),
         }
     raise InventoryError(f"no settings are read for {resource_type}: add it to iac_inventory")
 
@@ -524,10 +534,9 @@ def _references(evaluate: Callable[[_Context], Any], context: _Context) -> None:
     """What the branch of a condition that is not taken refers to: both tools order creation by every
     reference in an expression, taken or not (a reference to nothing deployed orders nothing)."""
     other = _Context(context.bindings)
-    try:
+    # e.g. the outputs of a module that is not deployed: what was touched before still counts
+    with contextlib.suppress(InventoryError):
         evaluate(other)
-    except InventoryError:
-        pass  # e.g. the outputs of a module that is not deployed: what was touched before still counts
     context.touched |= other.touched
 
 
@@ -587,8 +596,10 @@ def _children(tree: Tree) -> list[Any]:
     return [
         child
         for child in tree.children
-        if isinstance(child, Tree) and child.data != "new_line_or_comment"
-        or isinstance(child, Token) and child.type in {"NAME", "STRING_CHARS", "INT_LITERAL", "FLOAT_LITERAL"}
+        if isinstance(child, Tree)
+        and child.data != "new_line_or_comment"
+        or isinstance(child, Token)
+        and child.type in {"NAME", "STRING_CHARS", "INT_LITERAL", "FLOAT_LITERAL"}
     ]
 
 
@@ -941,7 +952,9 @@ class _TerraformModule:
 
     def _for(self, parts: list[Any], context: _Context, as_object: bool) -> Any:
         intro = parts[0]
-        names = [str(part.children[0]) for part in _children(intro) if isinstance(part, Tree) and part.data == "identifier"]
+        names = [
+            str(part.children[0]) for part in _children(intro) if isinstance(part, Tree) and part.data == "identifier"
+        ]
         collection = self.evaluate(_children(intro)[-1], context)
         if len(names) != 1 or not isinstance(collection, list) or len(parts) != (3 if as_object else 2):
             raise InventoryError("only `for x in list` expressions without a condition are read")
@@ -959,7 +972,9 @@ class _TerraformReader:
     def __init__(self, infrastructure: Path, tfvars: Path) -> None:
         values = parse_hcl(tfvars.read_text(encoding="utf-8"))
         literals = _TerraformModule(self, tfvars.parent, {})  # holds no .tf files: literals only
-        inputs = {name: (literals.evaluate(item.expression, _Context()), set()) for name, item in values.attributes.items()}
+        inputs = {
+            name: (literals.evaluate(item.expression, _Context()), set()) for name, item in values.attributes.items()
+        }
         self.root = _TerraformModule(self, infrastructure, inputs)
 
     def inventory(self) -> Inventory:
@@ -976,7 +991,10 @@ class _TerraformReader:
                 inventory.add(resource.key, {"principal_type": body.get("principal_type")}, waits_for)
             elif resource.resource_type == "azurerm_monitor_diagnostic_setting":
                 key, settings = _diagnostics(
-                    body["name"], body["target_resource_id"], body["log_analytics_workspace_id"], body.get("enabled_log", [])
+                    body["name"],
+                    body["target_resource_id"],
+                    body["log_analytics_workspace_id"],
+                    body.get("enabled_log", []),
                 )
                 inventory.add(key, settings, waits_for)
             else:
@@ -1016,7 +1034,15 @@ def _string_literal(node: Any) -> str:
 class _BicepResource:
     """A symbolic resource: declared here (a node of the inventory) or ``existing``."""
 
-    def __init__(self, module: _BicepModule, symbol: str, arm_type: str, body: dict[str, Any], waits_for: set[str], existing: bool) -> None:
+    def __init__(
+        self,
+        module: _BicepModule,
+        symbol: str,
+        arm_type: str,
+        body: dict[str, Any],
+        waits_for: set[str],
+        existing: bool,
+    ) -> None:
         self.module = module
         self.symbol = symbol
         self.arm_type = arm_type
@@ -1062,10 +1088,16 @@ class _BicepModule:
         self.waits_for = waits_for  # what the whole deployment of this file waits for
         self.created: set[str] = set()  # every node of this deployment and of the modules it deploys
         declarations = _named(parse_bicep(path.read_bytes()).root_node)
-        self.variables = {_identifier_of(node): _named(node)[-1] for node in declarations if node.type == "variable_declaration"}
-        self.outputs = {_identifier_of(node): _named(node)[-1] for node in declarations if node.type == "output_declaration"}
+        self.variables = {
+            _identifier_of(node): _named(node)[-1] for node in declarations if node.type == "variable_declaration"
+        }
+        self.outputs = {
+            _identifier_of(node): _named(node)[-1] for node in declarations if node.type == "output_declaration"
+        }
         self.pending = {
-            _identifier_of(node): node for node in declarations if node.type in {"resource_declaration", "module_declaration"}
+            _identifier_of(node): node
+            for node in declarations
+            if node.type in {"resource_declaration", "module_declaration"}
         }
         self.symbols: dict[str, Any] = {}
         self._variable_cache: dict[str, tuple[Any, set[str]]] = {}
@@ -1154,8 +1186,10 @@ class _BicepModule:
         properties = body.get("properties") or {}
         if arm_type == ROLE_ASSIGNMENT:
             scope = body.get("scope")
-            scope_id = scope.member("id", _Context()) if isinstance(scope, _BicepResource) else arm_id(
-                RESOURCE_GROUP, (self.resource_group,)
+            scope_id = (
+                scope.member("id", _Context())
+                if isinstance(scope, _BicepResource)
+                else arm_id(RESOURCE_GROUP, (self.resource_group,))
             )
             key = _role_key(properties["roleDefinitionId"], scope_id, properties["principalId"])
             self.inventory.add(key, {"principal_type": properties.get("principalType")}, waits_for)
@@ -1165,7 +1199,9 @@ class _BicepModule:
                 for log in properties.get("logs", [])
                 if log.get("enabled", False)
             ]
-            key, settings = _diagnostics(body["name"], body["scope"].member("id", _Context()), properties["workspaceId"], logs)
+            key, settings = _diagnostics(
+                body["name"], body["scope"].member("id", _Context()), properties["workspaceId"], logs
+            )
             self.inventory.add(key, settings, waits_for)
         elif arm_type == "Microsoft.Storage/storageAccounts/blobServices":
             self.inventory.merge(

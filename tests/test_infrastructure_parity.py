@@ -15,9 +15,31 @@ VARIANTS = {
 }
 WORKSPACE = "Microsoft.MachineLearningServices/workspaces:mlw-mymlopspro-0001{environment}"
 STORAGE = "Microsoft.Storage/storageAccounts:stmymlopspro0001{environment}"
+KEY_VAULT = "Microsoft.KeyVault/vaults:kv-mymlopspro-0001{environment}"
+CONTAINER_REGISTRY = "Microsoft.ContainerRegistry/registries:crmymlopspro0001{environment}"
+APPLICATION_INSIGHTS = "Microsoft.Insights/components:appi-mymlopspro-0001{environment}"
+RESOURCE_GROUP = "Microsoft.Resources/resourceGroups:rg-mymlopspro-0001{environment}"
+LOG_ANALYTICS = "Microsoft.OperationalInsights/workspaces:log-mymlopspro-0001{environment}"
 REGISTRY = "Microsoft.MachineLearningServices/registries:mlr-mymlopspro-0001"
 IDENTITY = "<principalId of Microsoft.ManagedIdentity/userAssignedIdentities:id-mymlopspro-0001{environment}>"
+CLUSTERS = "Microsoft.MachineLearningServices/workspaces/computes"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+# The workspace identity's roles: what Azure ML lists for a user-assigned workspace identity, the storage
+# data roles of identity-based datastores and batch endpoints, and (private networking) the approver of
+# the managed network's private endpoints.
+IDENTITY_ROLES = [
+    (CONTRIBUTOR, WORKSPACE),
+    (CONTRIBUTOR, STORAGE),
+    (CONTRIBUTOR, KEY_VAULT),
+    (CONTRIBUTOR, CONTAINER_REGISTRY),
+    (CONTRIBUTOR, APPLICATION_INSIGHTS),
+    ("ba92f5b4-2d11-453d-a403-e96b0029c9fe", STORAGE),  # Storage Blob Data Contributor
+    ("69566ab7-960f-475b-8e7c-b3118f30c6bd", STORAGE),  # Storage File Data Privileged Contributor
+    ("974c5e8b-45b9-4653-ba55-5f855dd0fb88", STORAGE),  # Storage Queue Data Contributor
+    ("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", STORAGE),  # Storage Table Data Contributor
+    ("00482a5a-887f-4fb3-b363-3b7fe8e74483", KEY_VAULT),  # Key Vault Administrator
+]
+NETWORK_APPROVER = ("b556d68e-0be0-4f35-a333-ad7ee1ce17ea", RESOURCE_GROUP)
 
 
 @pytest.fixture(scope="module")
@@ -80,21 +102,22 @@ def test_the_infrastructure_is_what_the_design_says(projects, variant, environme
         assert storage["default_action"] == ("Deny" if private else "Allow")
         assert storage["resource_access"] == [REGISTRY]  # the registry copies promoted models from it
 
-        vault = inventory.nodes[f"Microsoft.KeyVault/vaults:kv-mymlopspro-0001{environment}"].settings
+        vault = inventory.nodes[KEY_VAULT.format(**names)].settings
         assert vault["purge_protection"] is (environment == "prod")  # the answer's default is on
         assert vault["recovers_soft_deleted"] is True
         assert vault["public_network_access"] is not private
 
-        clusters = {key.rsplit("/", 1)[-1] for key in inventory.keys_of("Microsoft.MachineLearningServices/workspaces/computes")}
+        clusters = {key.rsplit("/", 1)[-1] for key in inventory.keys_of(CLUSTERS)}
         gpu = environment == "dev" and VARIANTS[variant]["project_type"] == "cv"
         assert clusters == ({"cpu-cluster", "gpu-cluster"} if gpu else {"cpu-cluster"})
         assert (REGISTRY in inventory.nodes) is (environment == "prod")
 
         roles = {key for key in inventory.nodes if key.startswith("roleAssignment:")}
-        scopes = {(key.split(":")[1].split(" on ")[0], key.split(" on ")[1].split(" for ")[0].split(":")[0]) for key in roles}
-        assert (CONTRIBUTOR, "Microsoft.Resources/resourceGroups") not in scopes  # no Contributor on the group
-        assert all(key.endswith(IDENTITY.format(**names)) for key in roles)
-        assert len(roles) == (11 if private else 10)
+        expected = IDENTITY_ROLES + ([NETWORK_APPROVER] if private else [])
+        assert roles == {
+            f"roleAssignment:{role} on {scope.format(**names)} for {IDENTITY.format(**names)}"
+            for role, scope in expected
+        }
 
         targets = {key.split(" on ")[1].split(":")[0] for key in inventory.keys_of("diagnosticSettings")}
         assert targets == {
@@ -108,7 +131,7 @@ def test_the_infrastructure_is_what_the_design_says(projects, variant, environme
         assert len(endpoints) == (5 if private else 0)
         # The clusters wait for the workspace and for every role of their identity, never for a private
         # endpoint: they live in the managed network, not in a subnet of ours.
-        for cluster in inventory.keys_of("Microsoft.MachineLearningServices/workspaces/computes"):
+        for cluster in inventory.keys_of(CLUSTERS):
             before = inventory.ancestors(cluster)
             assert WORKSPACE.format(**names) in before and roles <= before
             assert not before & endpoints
@@ -137,18 +160,31 @@ def edit(path, old: str, new: str) -> None:
 
 
 def test_a_setting_changed_in_one_tool_is_reported(public_copies):
-    edit(public_copies["bicep"] / "modules/monitoring.bicep", "param retentionInDays int = 90", "param retentionInDays int = 30")
-    edit(public_copies["terraform"] / "modules/storage/main.tf", 'account_replication_type = "GRS"', 'account_replication_type = "LRS"')
+    edit(
+        public_copies["bicep"] / "modules/monitoring.bicep",
+        "param retentionInDays int = 90",
+        "param retentionInDays int = 30",
+    )
+    edit(
+        public_copies["terraform"] / "modules/storage/main.tf",
+        'account_replication_type = "GRS"',
+        'account_replication_type = "LRS"',
+    )
     differences = compare_copies(public_copies)
-    assert "Microsoft.OperationalInsights/workspaces:log-mymlopspro-0001dev: retention_days is 90 in Terraform, 30 in Bicep" in differences
-    assert f"{STORAGE.format(environment='dev')}: sku is 'Standard_LRS' in Terraform, 'Standard_GRS' in Bicep" in differences
+    dev = {"environment": "dev"}
+    assert f"{LOG_ANALYTICS.format(**dev)}: retention_days is 90 in Terraform, 30 in Bicep" in differences
+    assert f"{STORAGE.format(**dev)}: sku is 'Standard_LRS' in Terraform, 'Standard_GRS' in Bicep" in differences
 
 
 def test_an_order_changed_in_one_tool_is_reported(public_copies):
     # The clusters no longer wait for the workspace's role on its identity in Bicep.
-    edit(public_copies["bicep"] / "main.bicep", "    workspaceName: workspace.outputs.name\n    cpuClusterName", "    workspaceName: workspaceName\n    cpuClusterName")
+    edit(
+        public_copies["bicep"] / "main.bicep",
+        "    workspaceName: workspace.outputs.name\n    cpuClusterName",
+        "    workspaceName: workspaceName\n    cpuClusterName",
+    )
     differences = compare_copies(public_copies)
-    cluster = "Microsoft.MachineLearningServices/workspaces/computes:mlw-mymlopspro-0001dev/cpu-cluster"
+    cluster = f"{CLUSTERS}:mlw-mymlopspro-0001dev/cpu-cluster"
     assert any(
         line.startswith(f"{cluster} waits for roleAssignment:{CONTRIBUTOR} on {WORKSPACE.format(environment='dev')}")
         and line.endswith("in Terraform only")
