@@ -530,14 +530,22 @@ NESTED_RESOURCES = {("azurerm_virtual_network", "subnet"): "Microsoft.Network/vi
 RESOURCE_META = {"count", "for_each", "depends_on", "provider", "lifecycle", "timeouts"}
 
 
-def _references(evaluate: Callable[[_Context], Any], context: _Context) -> None:
-    """What the branch of a condition that is not taken refers to: both tools order creation by every
-    reference in an expression, taken or not (a reference to nothing deployed orders nothing)."""
-    other = _Context(context.bindings)
-    # e.g. the outputs of a module that is not deployed: what was touched before still counts
-    with contextlib.suppress(InventoryError):
-        evaluate(other)
-    context.touched |= other.touched
+def _index(base: Any, index: Any) -> Any:
+    if isinstance(base, list) and isinstance(index, int) and 0 <= index < len(base):
+        return base[index]
+    if isinstance(base, dict) and index in base:
+        return base[index]
+    raise InventoryError(f"cannot index {base!r} with {index!r}")
+
+
+def _merge(objects: list[Any]) -> dict[str, Any]:
+    """Terraform's merge() and Bicep's union() of objects: later keys win."""
+    if not all(isinstance(item, dict) for item in objects):
+        raise InventoryError(f"only objects are merged, got {objects!r}")
+    merged: dict[str, Any] = {}
+    for item in objects:
+        merged.update(item)
+    return merged
 
 
 def _camel(name: str) -> str:
@@ -554,6 +562,16 @@ class _Context:
 
     bindings: dict[str, Any] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
+
+
+def _references(evaluate: Callable[[_Context], Any], context: _Context) -> None:
+    """What the branch of a condition that is not taken refers to: both tools order creation by every
+    reference in an expression, taken or not (a reference to nothing deployed orders nothing)."""
+    other = _Context(context.bindings)
+    # e.g. the outputs of a module that is not deployed: what was touched before still counts
+    with contextlib.suppress(InventoryError):
+        evaluate(other)
+    context.touched |= other.touched
 
 
 @dataclass
@@ -642,13 +660,7 @@ class _TerraformResource:
 class _TerraformModule:
     """One instance of a module: its variables bound, its resources and outputs evaluated on demand."""
 
-    def __init__(
-        self,
-        tool: _TerraformReader,
-        directory: Path,
-        inputs: dict[str, tuple[Any, set[str]]],
-    ) -> None:
-        self.tool = tool
+    def __init__(self, directory: Path, inputs: dict[str, tuple[Any, set[str]]]) -> None:
         self.directory = directory
         self.files = _terraform_files(directory)
         self.inputs = inputs
@@ -686,35 +698,37 @@ class _TerraformModule:
         return f"{arm_type}:{body['name']}"
 
     @staticmethod
-    def resource_id(key: str) -> str:
+    def resource_id(key: str) -> Any:
         arm_type, names = _name_parts(key)
-        if arm_type in {ROLE_ASSIGNMENT.split("/")[-1], "roleAssignment", "diagnosticSettings"}:
-            return Unknown(f"ID of {key}")  # type: ignore[return-value]
+        if "/" not in arm_type:  # a role assignment or diagnostic setting: nothing refers to its ID
+            return Unknown(f"ID of {key}")
         return arm_id(arm_type, names)
 
     # -- declarations ----------------------------------------------------------------------------
-    def count(self, block: Block) -> int:
+    def count(self, block: Block) -> int | None:
+        """The ``count`` of a block; ``None`` without one (one instance, referred to as such, not as a list)."""
         if "for_each" in block.attributes or any(nested.type == "dynamic" for nested in block.blocks):
             raise InventoryError(f"{self.directory.name}: for_each and dynamic blocks are not read")
         if "count" not in block.attributes:
-            return -1
+            return None
         value = self.evaluate(block.attributes["count"].expression, _Context())
         if not isinstance(value, int):
             raise InventoryError(f"{self.directory.name}: count must be a number, got {value!r}")
         return value
 
     def resources(self, resource_type: str, label: str) -> _TerraformResource | list[_TerraformResource]:
+        block = self.files.resources[(resource_type, label)]
+        count = self.count(block)
         if (resource_type, label) not in self._resources:
-            block = self.files.resources[(resource_type, label)]
-            count = self.count(block)
             self._resources[(resource_type, label)] = [
-                _TerraformResource(self, resource_type, block) for _ in range(max(count, 1) if count else 0)
+                _TerraformResource(self, resource_type, block) for _ in range(1 if count is None else count)
             ]
         instances = self._resources[(resource_type, label)]
-        return instances if self.count(self.files.resources[(resource_type, label)]) >= 0 else instances[0]
+        return instances[0] if count is None else instances
 
     def module(self, label: str) -> _TerraformModule | list[_TerraformModule]:
         block = self.files.modules[label]
+        count = self.count(block)
         if label not in self._modules:
             source = self.evaluate(block.attributes["source"].expression, _Context())
             if not isinstance(source, str) or not source.startswith("."):
@@ -722,16 +736,16 @@ class _TerraformModule:
             if "depends_on" in block.attributes:
                 raise InventoryError(f"module {label}: depends_on on a module is not read")
             instances = []
-            for _ in range(max(self.count(block), 1) if self.count(block) else 0):
+            for _ in range(1 if count is None else count):
                 inputs = {}
                 for name, attribute in block.attributes.items():
                     if name in {"source", "count", "for_each", "providers"}:
                         continue
                     context = _Context()
                     inputs[name] = (self.evaluate(attribute.expression, context), context.touched)
-                instances.append(_TerraformModule(self.tool, (self.directory / source).resolve(), inputs))
+                instances.append(_TerraformModule((self.directory / source).resolve(), inputs))
             self._modules[label] = instances
-        return self._modules[label] if self.count(block) >= 0 else self._modules[label][0]
+        return self._modules[label][0] if count is None else self._modules[label]
 
     def output(self, name: str, context: _Context) -> Any:
         if name not in self._outputs:
@@ -838,7 +852,7 @@ class _TerraformModule:
         if kind == "index_expr_term":
             step = _children(parts[1])[0]
             index = self.evaluate(step, context) if parts[1].data == "braces_index" else int(str(step))
-            return self._index(self.evaluate(parts[0], context), index)
+            return _index(self.evaluate(parts[0], context), index)
         if kind in {"full_splat_expr_term", "attr_splat_expr_term"}:
             base = self.evaluate(parts[0], context)
             items = base if isinstance(base, list) else [base]
@@ -897,8 +911,8 @@ class _TerraformModule:
             return _Namespace(lambda attribute, ctx: self.local(attribute, ctx))
         if name == "module":
             return _Namespace(lambda attribute, ctx: self.module(attribute))
-        if name == "data":
-            return _Namespace(lambda data_type, ctx: _Namespace(lambda _label, c: _Namespace(lambda a, c2: Unknown(a))))
+        if name == "data":  # data.<type>.<label>.<attribute>: only Azure knows
+            return _Namespace(lambda _type, _ctx: _Namespace(lambda _label, _c: _Namespace(lambda a, _: Unknown(a))))
         if any(resource_type == name for resource_type, _ in self.files.resources):
             return _Namespace(lambda label, ctx: self.resources(name, label))
         raise InventoryError(f"{self.directory.name}: cannot resolve {name!r}")
@@ -913,14 +927,6 @@ class _TerraformModule:
         if isinstance(base, dict) and name in base:
             return base[name]
         raise InventoryError(f"cannot read .{name} of {base!r}")
-
-    @staticmethod
-    def _index(base: Any, index: Any) -> Any:
-        if isinstance(base, list) and isinstance(index, int) and 0 <= index < len(base):
-            return base[index]
-        if isinstance(base, dict) and index in base:
-            return base[index]
-        raise InventoryError(f"cannot index {base!r} with {index!r}")
 
     def _binary(self, parts: list[Any], context: _Context) -> Any:
         left = self.evaluate(parts[0], context)
@@ -937,11 +943,8 @@ class _TerraformModule:
 
     @staticmethod
     def _function(name: str, arguments: list[Any]) -> Any:
-        if name == "merge" and all(isinstance(argument, dict) for argument in arguments):
-            merged: dict[str, Any] = {}
-            for argument in arguments:
-                merged.update(argument)
-            return merged
+        if name == "merge":
+            return _merge(arguments)
         if name == "one" and len(arguments) == 1 and isinstance(arguments[0], list) and len(arguments[0]) <= 1:
             return arguments[0][0] if arguments[0] else None
         if name == "coalesce":
@@ -969,13 +972,15 @@ class _TerraformModule:
 
 
 class _TerraformReader:
+    """The root module with the values of one environment's .tfvars file."""
+
     def __init__(self, infrastructure: Path, tfvars: Path) -> None:
         values = parse_hcl(tfvars.read_text(encoding="utf-8"))
-        literals = _TerraformModule(self, tfvars.parent, {})  # holds no .tf files: literals only
+        literals = _TerraformModule(tfvars.parent, {})  # holds no .tf files: literals only
         inputs = {
             name: (literals.evaluate(item.expression, _Context()), set()) for name, item in values.attributes.items()
         }
-        self.root = _TerraformModule(self, infrastructure, inputs)
+        self.root = _TerraformModule(infrastructure, inputs)
 
     def inventory(self) -> Inventory:
         features = self._features()
@@ -1040,14 +1045,12 @@ class _BicepResource:
         symbol: str,
         arm_type: str,
         body: dict[str, Any],
-        waits_for: set[str],
         existing: bool,
     ) -> None:
         self.module = module
         self.symbol = symbol
         self.arm_type = arm_type
         self.body = body
-        self.waits_for = waits_for
         self.existing = existing
         parent = body.get("parent")
         names = (*parent.names, body["name"]) if isinstance(parent, _BicepResource) else (body["name"],)
@@ -1155,7 +1158,7 @@ class _BicepModule:
                 declared.append(self._module(target, instance, context))
                 continue
             evaluated = self.evaluate(instance, context)
-            resource = _BicepResource(self, symbol, target.split("@")[0], evaluated, context.touched, existing)
+            resource = _BicepResource(self, symbol, target.split("@")[0], evaluated, existing)
             declared.append(resource)
             if not existing:
                 self._record(resource, context.touched | self.waits_for)
@@ -1182,45 +1185,40 @@ class _BicepModule:
         return module
 
     def _record(self, resource: _BicepResource, waits_for: set[str]) -> None:
+        """Add a declared resource to the inventory (or its settings to its parent's, for the child
+        resources that Terraform declares inside the parent: blob service, DNS zone group)."""
         arm_type, body = resource.arm_type, resource.body
         properties = body.get("properties") or {}
+        if arm_type == "Microsoft.Storage/storageAccounts/blobServices":
+            retention = {
+                "blob_soft_delete_days": _retention(properties.get("deleteRetentionPolicy")),
+                "container_soft_delete_days": _retention(properties.get("containerDeleteRetentionPolicy")),
+            }
+            self.inventory.merge(body["parent"].key, retention)
+            return
+        if arm_type == "Microsoft.Network/privateEndpoints/privateDnsZoneGroups":
+            zones = [config["properties"]["privateDnsZoneId"] for config in properties["privateDnsZoneConfigs"]]
+            self.inventory.merge(body["parent"].key, {"dns_zones": sorted(key_of(zone) for zone in zones)})
+            return
         if arm_type == ROLE_ASSIGNMENT:
             scope = body.get("scope")
-            scope_id = (
-                scope.member("id", _Context())
-                if isinstance(scope, _BicepResource)
-                else arm_id(RESOURCE_GROUP, (self.resource_group,))
-            )
+            if isinstance(scope, _BicepResource):
+                scope_id = scope.member("id", _Context())
+            else:  # the resource group the module is deployed to
+                scope_id = arm_id(RESOURCE_GROUP, (self.resource_group,))
             key = _role_key(properties["roleDefinitionId"], scope_id, properties["principalId"])
-            self.inventory.add(key, {"principal_type": properties.get("principalType")}, waits_for)
+            settings: dict[str, Any] = {"principal_type": properties.get("principalType")}
         elif arm_type == DIAGNOSTIC_SETTING:
             logs = [
                 {"category_group": log.get("categoryGroup"), "category": log.get("category")}
                 for log in properties.get("logs", [])
                 if log.get("enabled", False)
             ]
-            key, settings = _diagnostics(
-                body["name"], body["scope"].member("id", _Context()), properties["workspaceId"], logs
-            )
-            self.inventory.add(key, settings, waits_for)
-        elif arm_type == "Microsoft.Storage/storageAccounts/blobServices":
-            self.inventory.merge(
-                body["parent"].key,
-                {
-                    "blob_soft_delete_days": _retention(properties.get("deleteRetentionPolicy")),
-                    "container_soft_delete_days": _retention(properties.get("containerDeleteRetentionPolicy")),
-                },
-            )
-            return
-        elif arm_type == "Microsoft.Network/privateEndpoints/privateDnsZoneGroups":
-            zones = [config["properties"]["privateDnsZoneId"] for config in properties["privateDnsZoneConfigs"]]
-            self.inventory.merge(body["parent"].key, {"dns_zones": sorted(key_of(zone) for zone in zones)})
-            return
+            target = body["scope"].member("id", _Context())
+            key, settings = _diagnostics(body["name"], target, properties["workspaceId"], logs)
         else:
-            self.inventory.add(resource.key, _arm_settings(arm_type, body), waits_for)
-            key = resource.key
-            self.created.add(key)
-            return
+            key, settings = resource.key, _arm_settings(arm_type, body)
+        self.inventory.add(key, settings, waits_for)
         self.created.add(key)
 
     # -- expressions -----------------------------------------------------------------------------
@@ -1274,7 +1272,7 @@ class _BicepModule:
             return self._member(self.evaluate(base_node, context), _source(member), context)
         if kind == "subscript_expression":
             base, index = (self.evaluate(part, context) for part in _named(node))
-            return _TerraformModule._index(base, index)
+            return _index(base, index)
         if kind == "call_expression":
             name = _source(_named(node)[0])
             arguments = [self.evaluate(argument, context) for argument in _named(_named(node)[1])]
@@ -1359,11 +1357,8 @@ class _BicepModule:
             return {"subscriptionId": Unknown("subscription"), "tenantId": Unknown("tenant")}
         if name == "resourceGroup":
             return {"id": arm_id(RESOURCE_GROUP, (self.resource_group,)), "name": self.resource_group}
-        if name == "union" and all(isinstance(argument, dict) for argument in arguments):
-            merged: dict[str, Any] = {}
-            for argument in arguments:
-                merged.update(argument)
-            return merged
+        if name == "union":
+            return _merge(arguments)
         if name == "empty" and len(arguments) == 1:
             return not arguments[0]
         raise InventoryError(f"the Bicep function {name}() is not read")
