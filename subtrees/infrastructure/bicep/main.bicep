@@ -198,8 +198,11 @@ module workspace 'modules/workspace.bicep' = {
     applicationInsightsId: monitoring.outputs.applicationInsightsId
     cpuClusterName: cpuClusterName
     privateNetworking: privateNetworking
-    registryId: createRegistry ? mlRegistry.outputs.id : ''
+    registryId: createRegistry ? registryId : ''
   }
+  dependsOn: [
+    mlRegistry
+  ]
 }
 
 // The clusters live in the managed network of the workspace (with private networking), which is
@@ -265,6 +268,6 @@ output gpuClusterName string = compute.outputs.gpuClusterName
 output storageAccountId string = storage.outputs.id
 output keyVaultId string = keyVault.outputs.id
 output registryName string = createRegistry ? registryName : ''
-output registryId string = createRegistry ? mlRegistry.outputs.id : ''
+output registryId string = createRegistry ? registryId : ''
 output applicationInsightsName string = monitoring.outputs.applicationInsightsName
 output logAnalyticsWorkspaceId string = monitoring.outputs.logAnalyticsId
