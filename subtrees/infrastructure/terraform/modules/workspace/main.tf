@@ -87,6 +87,13 @@ resource "azapi_resource" "main" {
   }
 }
 
+# Projects generated before the workspace moved to azapi created it with azurerm: adopt that
+# workspace instead of replacing it (azapi_resource accepts state moved from azurerm resources).
+moved {
+  from = azurerm_machine_learning_workspace.main
+  to   = azapi_resource.main
+}
+
 # Contributor (b24988ac-6180-42a0-ab88-20f7382dd24c) on the workspace, the last of the roles Azure ML
 # lists for a user-assigned workspace identity; the workspace has to exist first.
 data "azurerm_subscription" "current" {}
