@@ -316,25 +316,33 @@ def test_a_project_made_from_a_release_updates_to_the_next_after_its_local_set_u
     assert all((project / name).is_file() for name in leftovers)
 
 
-def test_update_py_proposes_the_next_tag_and_the_1_0_0_migration_runs_from_a_0_x_release(tmp_path, capfd):
+@pytest.fixture
+def factory_before_the_move(tmp_path: Path) -> Path:
+    """The factory as it was before release 1.0.0 moved create-state-storage.sh, not tagged yet."""
     factory = copy_factory(tmp_path / "factory")
     as_before_the_move(factory)
     git(factory, "init", "--quiet", "-b", "main")
-    cut_release(factory, "0.9.0", "- Before the move.")
-    project, printed = copy_project(str(factory), tmp_path / "project", capfd)
-    assert f"{LOCAL_PATH_NOTE} {factory} (_src_path in .copier-answers.yml)." in printed
-    assert "_commit: v0.9.0" in (project / ".copier-answers.yml").read_text()
+    commit_all(factory, "work before the first release")
+    return factory
+
+
+def edit_the_script_that_moves(project: Path) -> None:
     script = project / OLD
     script.write_text(script.read_text().replace("set -euo pipefail\n", f"set -euo pipefail\n{TEAM_LINE}\n", 1))
     commit_all(project, "note the cost centre")
 
+
+def release_1_0_0(factory: Path) -> None:
+    """Release the current factory (with the move and its migration) as 1.0.0."""
     for name in FACTORY_PATHS:
         shutil.rmtree(factory / name) if (factory / name).is_dir() else (factory / name).unlink()
     copy_factory(factory)
     cut_release(factory, "1.0.0", "- ensure-state-storage.sh replaces create-state-storage.sh.")
-    body_file = tmp_path / "pr-body.md"
-    result = subprocess.run(
-        [sys.executable, ".mlops-factory/update.py", "--body-file", str(body_file)],
+
+
+def run_update_py(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, ".mlops-factory/update.py", *args],
         cwd=project,
         capture_output=True,
         text=True,
@@ -342,9 +350,44 @@ def test_update_py_proposes_the_next_tag_and_the_1_0_0_migration_runs_from_a_0_x
         timeout=300,
     )
 
+
+def test_update_py_proposes_the_next_tag_and_the_1_0_0_migration_runs_from_a_0_x_release(
+    factory_before_the_move, tmp_path, capfd
+):
+    factory = factory_before_the_move
+    cut_release(factory, "0.9.0", "- Before the move.")
+    project, printed = copy_project(str(factory), tmp_path / "project", capfd)
+    assert f"{LOCAL_PATH_NOTE} {factory} (_src_path in .copier-answers.yml)." in printed
+    assert "_commit: v0.9.0" in (project / ".copier-answers.yml").read_text()
+    edit_the_script_that_moves(project)
+
+    release_1_0_0(factory)
+    body_file = tmp_path / "pr-body.md"
+    result = run_update_py(project, "--body-file", str(body_file))
+
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Updated from mlops-factory v0.9.0 to v1.0.0 on branch mlops-factory/update-v1.0.0" in result.stdout
     assert "_commit: v1.0.0" in (project / ".copier-answers.yml").read_text()
     assert not (project / OLD).exists()
     assert TEAM_LINE in (project / NEW).read_text(), "the 1.0.0 migration did not carry the team's edit"
     assert "from mlops-factory **v0.9.0** to **v1.0.0**" in body_file.read_text()
+
+
+def test_a_project_made_before_any_release_is_updated_by_hand_to_the_first(factory_before_the_move, tmp_path, capfd):
+    """docs/releasing.md, "Projects made before the first release": update.py explains, the hand update works."""
+    project, _ = copy_project(str(factory_before_the_move), tmp_path / "project", capfd)
+    commit = git(factory_before_the_move, "rev-parse", "--short", "HEAD")
+    assert f"_commit: {commit}" in (project / ".copier-answers.yml").read_text()
+    edit_the_script_that_moves(project)
+    release_1_0_0(factory_before_the_move)
+
+    refused = run_update_py(project)
+    assert refused.returncode == 1
+    assert f"_commit '{commit}' in .copier-answers.yml is not a release version" in refused.stderr
+    assert "update once by hand with `copier update --trust --vcs-ref=<tag>`" in refused.stderr
+
+    run_update(str(project), defaults=True, overwrite=True, unsafe=True, quiet=True, vcs_ref="v1.0.0")
+
+    assert "_commit: v1.0.0" in (project / ".copier-answers.yml").read_text()
+    assert not (project / OLD).exists()
+    assert TEAM_LINE in (project / NEW).read_text(), "the 1.0.0 migration did not run on the hand update"
