@@ -48,12 +48,11 @@ class ReleaseError(Exception):
 
 @dataclass(frozen=True)
 class Section:
-    """One `## ` section of the changelog: its title (a version or Unreleased), date, notes and line."""
+    """One `## ` section of the changelog: its title (a version or Unreleased), line and notes."""
 
     title: str
     line: int
     notes: str
-    date: str | None = None
 
     @property
     def is_release(self) -> bool:
@@ -85,10 +84,10 @@ def version_key(text: str) -> tuple[int, int, int, int, int] | None:
     )
 
 
-def _section_title(title: str, line: int) -> tuple[str, str | None]:
-    """The version (or Unreleased) and the date of a heading's title; refuses any other title."""
+def _section_title(title: str, line: int) -> str:
+    """The version (or Unreleased) of a heading's title, whose date must be a date; refuses any other title."""
     if title == UNRELEASED:
-        return title, None
+        return title
     match = RELEASE_TITLE.fullmatch(title)
     if match is None:
         hint = ""
@@ -103,7 +102,7 @@ def _section_title(title: str, line: int) -> tuple[str, str | None]:
             raise ReleaseError(
                 f"CHANGELOG.md line {line}: '{date}' is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01"
             ) from None
-    return match["version"], date
+    return match["version"]
 
 
 def parse_changelog(text: str) -> list[Section]:
@@ -120,10 +119,9 @@ def parse_changelog(text: str) -> list[Section]:
             headings.append((number, heading["title"]))
     sections: list[Section] = []
     for index, (number, raw_title) in enumerate(headings):
-        title, date = _section_title(raw_title, number)
         end = headings[index + 1][0] - 1 if index + 1 < len(headings) else len(lines)
         notes = "\n".join(lines[number:end]).strip()
-        sections.append(Section(title, number, notes, date))
+        sections.append(Section(_section_title(raw_title, number), number, notes))
     previous: Section | None = None
     for section in sections:
         if not section.is_release:
