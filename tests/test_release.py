@@ -4,9 +4,9 @@ The release workflow tags `vX.Y.Z` (docs/releasing.md). The stories at the end b
 factory with tags named by the release plan, as the workflow names them, and show that Copier,
 `copier check-update` and a project's `.mlops-factory/update.py` take those tags: a project made from one
 release updates to the next after its local set-up, and release 1.0.0's migration runs for a project made
-from a 0.x release or from a commit before any release. In the first story the published factory is a local repository behind git's
-`url.<base>.insteadOf`, so the project records a real https URL as `_src_path`, as projects made from the
-published factory do.
+from a 0.x release or from a commit before any release. In the first story the published factory is a
+local repository behind git's `url.<base>.insteadOf`, so the project records a real https URL as
+`_src_path`, as projects made from the published factory do.
 """
 
 from __future__ import annotations
