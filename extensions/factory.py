@@ -102,8 +102,8 @@ def unavailable(context: Context, axis: str, value: str) -> str:
         return ""
     answers = context.get_all()
     try:
-        source = factory.answers.template_source(answers, _template_root(context))
-        fixed = {earlier: str(answers[earlier]) for earlier in factory.axes.axes_before(axis)}
+        source = factory.sources.template_source(answers, _template_root(context))
+        fixed = factory.axes.combination_of(answers, factory.axes.axes_before(axis))
         return factory.answers.choice_problem(source, fixed, axis, value)
     except factory.errors.FactoryError as error:
         return str(error)
@@ -119,8 +119,8 @@ def preferred(context: Context, axis: str) -> str:
     root = _template_root(context)
     if factory.answers.problem_before_axes(answers, root):
         return factory.axes.AXES[axis][0]  # the source is unusable: the check before rendering says why
-    source = factory.answers.template_source(answers, root)
-    fixed = {earlier: str(answers[earlier]) for earlier in factory.axes.axes_before(axis)}
+    source = factory.sources.template_source(answers, root)
+    fixed = factory.axes.combination_of(answers, factory.axes.axes_before(axis))
     return factory.answers.preferred_choice(source, fixed, axis)
 
 
@@ -133,9 +133,8 @@ def _stage(context: Mapping[str, Any]) -> str:
     problem = factory.answers.first_problem(context, template_root)
     if problem:
         raise factory.errors.FactoryError(problem)
-    source = factory.answers.template_source(context, template_root)
-    combination = {axis: str(context[axis]) for axis in factory.axes.AXES}
-    parts = source.manifest.parts_for(combination)
+    source = factory.sources.template_source(context, template_root)
+    parts = source.parts_for(factory.axes.combination_of(context))  # remembered from the check above
 
     stage_parent = template_root / STAGE_FOLDER
     stage_parent.mkdir(exist_ok=True)
@@ -170,6 +169,15 @@ def stage_dir(context: Context) -> str:
     return _staged[key]
 
 
+@pass_context
+def source_record(context: Context) -> dict[str, dict[str, str]]:
+    """For the answers file: the commit a git source's ref resolved to, under the key copier update reads back.
+
+    Empty for the built-in source. ``copier update`` compares the record with what the ref names then.
+    """
+    return factory.sources.source_record(context.get_all(), _template_root(context))
+
+
 def azure_names_json(namespace: str, postfix: str) -> str:
     """Every Azure resource name of both environments, for the computed answer ``azure_names``."""
     return json.dumps(factory.naming.project_names(str(namespace), str(postfix)))
@@ -187,5 +195,6 @@ class FactoryExtension(Extension):
             default_namespace=default_namespace,
             suggested_ref=suggested_ref,
             stage_dir=stage_dir,
+            source_record=source_record,
             azure_names_json=azure_names_json,
         )

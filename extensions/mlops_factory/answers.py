@@ -12,31 +12,23 @@ from pathlib import Path
 from typing import Any
 
 from . import naming
-from .axes import AXES, Combination, completions
-from .cache import cache_root
+from .axes import AXES, Combination, combination_of, completions
 from .errors import FactoryError
 from .regions import AZURE_ML_REGIONS
-from .sources import BUILTIN, BuiltinSource, GitSource, TemplateSource, ref_problem, source_url_problem
+from .sources import (
+    BUILTIN,
+    GitSource,
+    TemplateSource,
+    credentials_problem,
+    ref_problem,
+    source_url_problem,
+    template_source,
+)
 
 DEFAULT_POSTFIX = "0001"
 _PROJECT_NAME = re.compile(r"[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,39}")
 _GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _SERVICE_CONNECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
-
-_sources: dict[tuple[str, str, str], TemplateSource] = {}
-
-
-def template_source(answers: Mapping[str, Any], template_root: Path) -> TemplateSource:
-    """The source the answers point at, shared by every check and render of this process."""
-    url = str(answers.get("project_template_github_url") or BUILTIN).strip()
-    ref = str(answers.get("project_template_ref") or "").strip() if url != BUILTIN else ""
-    key = (url, ref, str(template_root) if url == BUILTIN else "")
-    if key not in _sources:
-        if url == BUILTIN:
-            _sources[key] = BuiltinSource(template_root / "subtrees")
-        else:
-            _sources[key] = GitSource(url, ref, cache_root())
-    return _sources[key]
 
 
 # -- one check per question ------------------------------------------------------------------------
@@ -152,6 +144,9 @@ def _service_connection(field: str) -> Callable[[str, Mapping[str, Any], Path], 
 def _remote_url(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if not value:
         return ""
+    problem = credentials_problem("remote_url", value)
+    if problem:
+        return problem
     if value.strip() == BUILTIN or source_url_problem(value):
         return (
             f"remote_url '{value}' is not a git remote: give an https://, ssh:// or git@host:org/repo.git URL "
@@ -232,7 +227,7 @@ def field_problem(field: str, answers: Mapping[str, Any], template_root: Path) -
 # -- which combinations the source can build -------------------------------------------------------
 def combination_problem(source: TemplateSource, combination: Combination) -> str:
     """Why ``source`` cannot build ``combination`` ("" when it can)."""
-    for part in source.manifest.parts_for(combination):
+    for part in source.parts_for(combination):
         if part.required and not source.tree.contains(part.source):
             return f"{source.description} has no {part.what} ({part.source}/)"
     return ""
@@ -271,7 +266,7 @@ def first_problem(answers: Mapping[str, Any], template_root: Path) -> str:
         if answers.get(axis) not in values:
             return f"{axis} '{answers.get(axis)}' is not one of {', '.join(values)}"
     source = template_source(answers, template_root)
-    combination = {axis: str(answers[axis]) for axis in AXES}
+    combination = combination_of(answers)
     problem = combination_problem(source, combination)
     if problem:
         return f"{'/'.join(combination.values())} cannot be generated: {problem}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import product
+from typing import Any
 
 AXES: dict[str, tuple[str, ...]] = {
     "infrastructure_version": ("terraform", "bicep"),
@@ -19,6 +20,11 @@ def combinations() -> Iterator[Combination]:
     """Every combination of the four axes (2 x 3 x 4 x 2 = 48), in a stable order."""
     for values in product(*AXES.values()):
         yield dict(zip(AXES, values, strict=True))
+
+
+def combination_of(answers: Mapping[str, Any], axes: Iterable[str] = AXES) -> Combination:
+    """The answers to ``axes`` (all four by default) as text, keyed by axis: what the manifest is asked about."""
+    return {axis: str(answers[axis]) for axis in axes}
 
 
 def combination_id(combination: Mapping[str, str]) -> str:

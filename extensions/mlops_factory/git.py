@@ -1,8 +1,10 @@
-"""Git plumbing for fork sources, through plumbum: ask a remote for its refs, fetch one commit's
-trees without blobs, fetch only the blobs of the chosen subtrees, archive them."""
+"""Git plumbing for fork sources, through plumbum: ask a remote for its refs, fetch one commit's trees
+without blobs, list them, and fetch and read only the blobs of the chosen subtrees; plus what the
+factory knows about git URLs (credentials embedded in them, and how to show them without)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -66,6 +68,11 @@ def run_git(*args: str, cwd: str | None = None, stdin: bytes | None = None, bina
             ) from None
 
 
+def blob_id(content: bytes) -> str:
+    """The object id git gives a file with ``content`` (SHA-1 object format): what a listing records."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
+
+
 @dataclass(frozen=True)
 class RemoteRefs:
     tags: dict[str, str]  # tag name -> commit it points at (annotated tags peeled)
@@ -124,10 +131,15 @@ class PartialClone:
         )
 
     def list_tree(self, commit: str) -> list[tuple[str, str, str]]:
-        """(mode, blob sha, path) for every file of the commit."""
-        output = str(run_git("ls-tree", "-r", "--full-tree", "-z", commit, cwd=self.path))
+        """(mode, blob sha, path) for every file of the commit.
+
+        Paths are decoded as UTF-8; bytes that are not become lone surrogates (``surrogateescape``),
+        so that the path check can refuse them by name instead of failing to decode.
+        """
+        output = run_git("ls-tree", "-r", "--full-tree", "-z", commit, cwd=self.path, binary=True)
+        assert isinstance(output, bytes)
         entries = []
-        for record in output.split("\0"):
+        for record in output.decode("utf-8", "surrogateescape").split("\0"):
             if not record:
                 continue
             meta, _, path = record.partition("\t")
@@ -165,6 +177,54 @@ class PartialClone:
             blobs[sha] = output[header_end + 1 : header_end + 1 + size]
             position = header_end + 1 + size + 1
         return blobs
+
+
+# Azure DevOps clone URLs carry the organisation as user name (https://contoso@dev.azure.com/contoso/...).
+_AZURE_DEVOPS_HOST = "dev.azure.com"
+
+
+def _userinfo(url: str) -> tuple[str, str] | None:
+    """(scheme, user info) of a URL that carries user info before its host, else None."""
+    if "://" in url:
+        scheme, _, rest = url.partition("://")
+        authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+        return (scheme.lower(), authority.rpartition("@")[0]) if "@" in authority else None
+    if is_local_url(url) or "@" not in url:
+        return None
+    return "scp", url.split("@", 1)[0]  # user@host:path
+
+
+def has_credentials(url: str) -> bool:
+    """Whether ``url`` carries a secret: a password anywhere, or any user name over http(s).
+
+    Over http(s) a user name alone may be a token (``https://<token>@github.com/...``), so every one is
+    treated as a secret except the organisation name of an Azure DevOps clone URL. Over ssh the user
+    name (``git@host:org/repo.git``, ``ssh://git@host/...``) is not a secret.
+    """
+    found = _userinfo(url.strip())
+    if found is None:
+        return False
+    scheme, userinfo = found
+    if ":" in userinfo:
+        return True
+    if scheme not in {"http", "https"}:
+        return False
+    parts = urlsplit(url.strip())
+    organisation = parts.path.lstrip("/").split("/", 1)[0]
+    return not (parts.hostname == _AZURE_DEVOPS_HOST and userinfo == organisation)
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with everything before the host's '@' replaced by ``***``, to show a URL that has credentials."""
+    url = url.strip()
+    found = _userinfo(url)
+    if found is None:
+        return url
+    scheme, userinfo = found
+    if scheme == "scp":
+        return "***" + url[len(userinfo) :]
+    prefix = url[: url.index("://") + 3]
+    return prefix + "***" + url[len(prefix) + len(userinfo) :]
 
 
 def display_url(url: str) -> str:

@@ -8,16 +8,15 @@ placeholders (``{project_type}/{mlops_version}/data-science``).
 from __future__ import annotations
 
 import functools
-import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
 
 from .axes import AXES
+from .paths import path_problem
 
 MANIFEST_FILE = "mlops-factory.yml"
 MANIFEST_VERSION = 1
@@ -75,15 +74,15 @@ class Manifest:
 
 
 def safe_relative_path(path: str, what: str) -> str:
-    """Normalise a manifest path; refuse one that is absolute or climbs out with ``..``."""
+    """Check a manifest path (``.`` for the whole source or project, a trailing ``/`` allowed); refuse one
+    that is absolute, climbs out with ``..`` or could not be a file name everywhere (paths.py's rules)."""
     if not isinstance(path, str) or not path.strip():
         raise ManifestError(f"{what} must be a non-empty relative path")
-    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path) or "\\" in path:
-        raise ManifestError(f"{what} '{path}' is absolute; paths must be relative to the source root")
-    parts = PurePosixPath(path).parts
-    if ".." in parts:
-        raise ManifestError(f"{what} '{path}' climbs out of the source with '..'; paths must stay inside it")
-    return str(PurePosixPath(*parts)) if parts else "."
+    relative = path.removesuffix("/") if path not in ("/", ".") else path
+    problem = "" if relative == "." else path_problem(relative)
+    if problem:
+        raise ManifestError(f"{what} {path!r} {problem}; a path must be relative and made of plain names")
+    return relative
 
 
 def _placeholders(pattern: str) -> set[str]:

@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from .errors import FactoryError
 from .manifest import ResolvedPart
+from .paths import inside, same_file_key
 from .sources import TemplateSource
 
 # Build artefacts that may lie in a local factory checkout; never part of a project.
@@ -30,17 +31,24 @@ def _excluded(relative: PurePosixPath, exclude: tuple[str, ...]) -> bool:
 
 
 def stage_project(skeleton: Path, source: TemplateSource, parts: list[ResolvedPart], destination: Path) -> None:
-    """Copy ``skeleton`` and every part into ``destination``, refusing two writers of one file."""
-    written: dict[PurePosixPath, str] = {}
+    """Copy ``skeleton`` and every part into ``destination``, refusing two writers of one file.
+
+    Two paths that differ only in case are one file on Windows and macOS, so they count as one file.
+    """
+    written: dict[str, tuple[PurePosixPath, str]] = {}
+    resolved_destination = destination.resolve()
 
     def place(origin: Path, target: PurePosixPath, writer: str) -> None:
-        if target in written:
+        key = same_file_key(str(target))
+        if key in written:
+            other, other_writer = written[key]
+            same = f"'{target}'" if other == target else f"'{target}' and '{other}' (one file on Windows and macOS)"
             raise FactoryError(
-                f"{source.description}: {writer} and {written[target]} both provide '{target}'; "
+                f"{source.description}: {writer} and {other_writer} both provide {same}; "
                 "each project file must come from one place (fix the manifest)"
             )
-        written[target] = writer
-        destination_file = destination / target
+        written[key] = (target, writer)
+        destination_file = inside(destination, str(target), resolved_destination)
         destination_file.parent.mkdir(parents=True, exist_ok=True)
         try:
             shutil.copyfile(origin, destination_file)
