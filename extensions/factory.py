@@ -183,11 +183,28 @@ def azure_names_json(namespace: str, postfix: str) -> str:
     return json.dumps(factory.naming.project_names(str(namespace), str(postfix)))
 
 
+# Filters of Copier's default Jinja extension (jinja2-ansible-filters) that read the machine instead of
+# the answers: a template source's .jinja file could copy an environment variable (a CI token, say) or
+# the names of your files into the project. The sandbox allows them; the factory's templates never use them.
+MACHINE_READING_FILTERS = ("expandvars", "expanduser", "fileglob", "realpath")
+
+
+def _refused_filter(name: str) -> Any:
+    def refuse(*_args: object, **_kwargs: object) -> str:
+        raise factory.errors.FactoryError(
+            f"a template file uses the Jinja filter '{name}', which reads this machine's environment or files; "
+            "templates of mlops-factory and of template sources may use only the answers"
+        )
+
+    return refuse
+
+
 class FactoryExtension(Extension):
     """Gives the questionnaire its checks and defaults, and ``_subdirectory`` the staged tree."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
+        environment.filters.update({name: _refused_filter(name) for name in MACHINE_READING_FILTERS})
         environment.globals.update(
             factory_problem=factory_problem,
             unavailable=unavailable,

@@ -400,3 +400,19 @@ def test_a_new_copy_notices_a_tag_that_moved_since_it_was_cached(session_factory
         in str(refused.value)
     )
     assert not (tmp_path / "second").exists()
+
+
+def test_a_fork_template_cannot_copy_an_environment_variable_into_the_project(
+    session_factory, fork, render, tmp_path, monkeypatch
+):
+    """Copier's sandbox still offers jinja2-ansible-filters' expandvars: a CI token in the environment
+    (GH_TOKEN in the factory's update workflow) would land in a committed file."""
+    monkeypatch.setenv("MLOPS_FACTORY_TEST_TOKEN", SECRET)
+    leak = fork / "classical/aml-cli-v2/data-science/leak.txt.jinja"
+    leak.write_text("token={{ '$MLOPS_FACTORY_TEST_TOKEN' | expandvars }}\n")
+    git(fork, "add", "--all")
+    git(fork, "commit", "--quiet", "-m", "a template that reads the environment")
+    git(fork, "tag", "v1-leak")
+    with pytest.raises(UserMessageError, match="uses the Jinja filter 'expandvars', which reads this machine's"):
+        render(session_factory, tmp_path / "project", **fork_answers(fork, "v1-leak"))
+    assert not (tmp_path / "project").exists()
