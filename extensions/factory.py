@@ -20,10 +20,10 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, TracebackType
 from typing import Any
 
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, TemplateError, pass_context
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 
@@ -62,6 +62,70 @@ def _checked_before_rendering(context: Mapping[str, Any], field: str) -> bool:
     """
     conf = context["_copier_conf"]
     return bool(conf["defaults"]) or field in (conf["data"] or {})
+
+
+_NONE = object()
+
+
+def _answers(context: Context) -> dict[str, Any]:
+    """The answers known so far and Copier's variables, without Jinja's globals.
+
+    A question not answered yet would otherwise show a global of the same name (``namespace`` is one).
+    """
+    jinja_globals = context.environment.globals
+    return {key: value for key, value in context.get_all().items() if jinja_globals.get(key, _NONE) is not value}
+
+
+_checked_data: list[tuple[object, Path, bool]] = []
+_there_before: dict[Path, dict[str, tuple[int, int]]] = {}
+
+
+@pass_context
+def given_answers_checked(context: Context) -> bool:
+    """``when`` of the first question: check the destination and every --data/--data-file value; True.
+
+    Copier renders the first question's ``when`` before it casts or validates any value given with
+    --data or --data-file, and before it writes anything. Checking here turns what would be a Copier
+    traceback (an unknown choice, a list where text belongs, a computed key), a silent change (YAML's
+    ``0012`` read as 10, ``"yes please"`` read as true) or a late refusal after every prompt into one
+    sentence. With --overwrite it also notes the files already in the destination, which the first
+    commit leaves out.
+    """
+    conf = context["_copier_conf"]
+    data = conf["data"] or {}
+    destination = Path(str(conf["dst_path"]))
+    overwrite = bool(conf["overwrite"])
+    if any(seen is data and (where, again) == (destination, overwrite) for seen, where, again in _checked_data):
+        return True
+    root = _template_root(context)
+    problem = (
+        factory.destination.destination_problem(destination, overwrite)
+        or factory.answers.given_data_problem(data, factory.answers.questionnaire(root), conf["user_defaults"] or {})
+        or factory.answers.given_fields_problem(data, _answers(context), root)
+    )
+    if problem:
+        raise factory.errors.FactoryError(problem)
+    if destination.is_dir() and not factory.destination.inside_git_work_tree(destination):
+        _there_before[destination.absolute()] = factory.destination.file_stamps(destination)
+    _checked_data.append((data, destination, overwrite))
+    return True
+
+
+@pass_context
+def files_there_before(context: Context) -> str:
+    """For the first-commit task: a file listing the files the destination held before, untouched since.
+
+    Returns "" when there are none. The list is NUL-separated, in a temporary file removed at exit.
+    """
+    destination = Path(str(context["_copier_conf"]["dst_path"])).absolute()
+    untouched = factory.destination.untouched_files(destination, _there_before.get(destination, {}))
+    if not untouched:
+        return ""
+    handle, name = tempfile.mkstemp(prefix="mlops-factory-there-before-", suffix=".txt")
+    with open(handle, "w", encoding="utf-8") as listing:
+        listing.write("\0".join(untouched))
+    atexit.register(Path(name).unlink, missing_ok=True)
+    return name
 
 
 @pass_context
@@ -199,13 +263,65 @@ def _refused_filter(name: str) -> Any:
     return refuse
 
 
+def _shown_template(name: str) -> str:
+    """A staged template's path as the project will have it (without ``.stage/render-…/``)."""
+    parts = Path(name).parts
+    return Path(*parts[2:]).as_posix() if parts[:1] == (STAGE_FOLDER,) and len(parts) > 2 else name
+
+
+def _failed_template(error: BaseException, trace: TracebackType | None) -> str | None:
+    """The name of the template file whose rendering raised ``error`` (None for an inline string)."""
+    name = getattr(error, "name", None)
+    while trace is not None and name is None:
+        template = trace.tb_frame.f_globals.get("__jinja_template__")
+        name = getattr(template, "name", None)
+        trace = trace.tb_next
+    return name
+
+
+def _report_file_render_errors(environment: Environment) -> None:
+    """Make a template file that fails to render (a source's ``.jinja`` file that trips Jinja's sandbox, names
+    something undefined, is not text) end in one sentence naming the file, not a traceback.
+
+    Copier reports failures of inline templates (questions, path names) itself; those are left alone.
+    """
+    handle_exception = environment.handle_exception
+    get_template = environment.get_template
+
+    def handle_file_exception(source: str | None = None) -> Any:
+        error, trace = sys.exc_info()[1:]
+        name = _failed_template(error, trace) if isinstance(error, TemplateError) else None
+        if name:
+            reason = str(error.message or error).rstrip(".")
+            raise factory.errors.FactoryError(
+                f"could not render the template file {_shown_template(name)}: {reason} "
+                "(fix that file in the template source)"
+            ) from None
+        return handle_exception(source=source)
+
+    def get_text_template(name: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return get_template(name, *args, **kwargs)
+        except UnicodeDecodeError:
+            raise factory.errors.FactoryError(
+                f"the template file {_shown_template(str(name))} is not UTF-8 text, so it cannot be rendered: "
+                "in the template source, drop its .jinja suffix to copy it as it is"
+            ) from None
+
+    environment.handle_exception = handle_file_exception  # type: ignore[method-assign]
+    environment.get_template = get_text_template  # type: ignore[method-assign]
+
+
 class FactoryExtension(Extension):
     """Gives the questionnaire its checks and defaults, and ``_subdirectory`` the staged tree."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters.update({name: _refused_filter(name) for name in MACHINE_READING_FILTERS})
+        _report_file_render_errors(environment)
         environment.globals.update(
+            given_answers_checked=given_answers_checked,
+            files_there_before=files_there_before,
             factory_problem=factory_problem,
             unavailable=unavailable,
             preferred=preferred,

@@ -1,5 +1,18 @@
 """mlops-factory's extension code: answers, Azure names, template sources, staging."""
 
-from . import answers, axes, cache, errors, git, manifest, naming, regions, sources, staging, tree
+from . import answers, axes, cache, destination, errors, git, manifest, naming, regions, sources, staging, tree
 
-__all__ = ["answers", "axes", "cache", "errors", "git", "manifest", "naming", "regions", "sources", "staging", "tree"]
+__all__ = [
+    "answers",
+    "axes",
+    "cache",
+    "destination",
+    "errors",
+    "git",
+    "manifest",
+    "naming",
+    "regions",
+    "sources",
+    "staging",
+    "tree",
+]

@@ -6,10 +6,17 @@ also covers ``--data`` and ``--defaults`` answers), so the two can never disagre
 
 from __future__ import annotations
 
+import datetime
+import difflib
+import functools
 import re
+import shutil
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from . import naming
 from .axes import AXES, Combination, combination_of, completions
@@ -50,10 +57,15 @@ def _github_org_name(value: str, answers: Mapping[str, Any], root: Path) -> str:
     )
 
 
+GIT_MISSING = "git is not installed or not on PATH; install git to use a git template source"
+
+
 def _source_url(value: str, answers: Mapping[str, Any], root: Path) -> str:
     problem = source_url_problem(value)
     if problem or value == BUILTIN:
         return problem
+    if shutil.which("git") is None:
+        return GIT_MISSING
     source = template_source({"project_template_github_url": value}, root)
     if not isinstance(source, GitSource):
         return ""
@@ -69,7 +81,7 @@ def _source_url(value: str, answers: Mapping[str, Any], root: Path) -> str:
 def suggested_ref(answers: Mapping[str, Any], root: Path) -> str:
     """Default for project_template_ref: the source's newest release tag, else its newest commit."""
     url = str(answers.get("project_template_github_url", BUILTIN)).strip()
-    if url == BUILTIN or source_url_problem(url):
+    if url == BUILTIN or source_url_problem(url) or shutil.which("git") is None:
         return ""
     source = template_source({"project_template_github_url": url}, root)
     return source.suggested_ref() if isinstance(source, GitSource) else ""
@@ -216,12 +228,21 @@ def default_namespace(project_name: str, postfix: object = None) -> str:
 
 
 def field_problem(field: str, answers: Mapping[str, Any], template_root: Path) -> str:
+    """The problem with the answer to ``field`` ("" when there is none or the field has no check).
+
+    An answer is checked, rendered and recorded exactly as given, so one with spaces at either end is
+    refused rather than trimmed for the check and used untrimmed everywhere else.
+    """
     check = FIELD_CHECKS.get(field)
     if check is None or field not in answers:
         return ""
-    return check(
-        str(answers[field]).strip() if field != "project_template_ref" else str(answers[field]), answers, template_root
-    )
+    value = str(answers[field])
+    if value != value.strip():
+        return (
+            f"{field} '{_shown(value)}' starts or ends with a space: remove it "
+            "(answers are used exactly as given, in names, files and commands)"
+        )
+    return check(value, answers, template_root)
 
 
 # -- which combinations the source can build -------------------------------------------------------
@@ -270,4 +291,108 @@ def first_problem(answers: Mapping[str, Any], template_root: Path) -> str:
     problem = combination_problem(source, combination)
     if problem:
         return f"{'/'.join(combination.values())} cannot be generated: {problem}"
+    return ""
+
+
+# -- values given with --data or --data-file, as given (before Copier casts them) --------------------
+@dataclass(frozen=True)
+class QuestionSpec:
+    """What the factory needs to know of a question in copier.yml to check a value given for it."""
+
+    type: str
+    computed: bool  # `when: false`: derived from other answers, never asked nor given
+
+
+@functools.cache
+def questionnaire(template_root: Path) -> dict[str, QuestionSpec]:
+    """The questions of ``template_root``'s copier.yml (every key not starting with ``_``), in order."""
+    config = yaml.safe_load((template_root / "copier.yml").read_text(encoding="utf-8"))
+    return {
+        key: QuestionSpec(type=str(spec.get("type") or "str"), computed=spec.get("when") is False)
+        for key, spec in config.items()
+        if not key.startswith("_") and isinstance(spec, dict)
+    }
+
+
+def _shown(text: object, limit: int = 60) -> str:
+    """``text`` short enough and on one line for a sentence (a data file may hold anything)."""
+    shown = str(text).replace("\n", "\\n")
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def _read_as(value: object) -> str:
+    """What YAML made of a value, in words, without printing a value of unbounded size."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"the number {value}" if abs(value) < 10**30 else "a number"
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a value of type {type(value).__name__}"
+
+
+def given_value_problem(key: str, value: object, spec: QuestionSpec) -> str:
+    """Why ``value``, given for question ``key`` with --data or --data-file, would not be used as written."""
+    if spec.type == "str" and not isinstance(value, str):
+        return (
+            f"{key} in the data file was read by YAML as {_read_as(value)}, not as text: put the value in quotes "
+            f'(for example {key}: "...") so that it is used exactly as written'
+        )
+    if spec.type == "bool" and not isinstance(value, bool):
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return ""
+        given = f"'{_shown(value)}'" if isinstance(value, str) else f"(read by YAML as {_read_as(value)})"
+        return f"{key} {given} is not true or false: give true or false"
+    if key in AXES and value not in AXES[key]:
+        return f"{key} '{_shown(value)}' is not one of {', '.join(AXES[key])}"
+    return ""
+
+
+def given_data_problem(
+    data: Mapping[Any, Any], questions: Mapping[str, QuestionSpec], user_defaults: Mapping[str, Any]
+) -> str:
+    """The first value given with --data or --data-file that the factory would not use as written.
+
+    Keys starting with ``_`` are Copier's own (``copier update`` passes ``_src_path`` and ``_commit``).
+    A key that is no question is ignored, as Copier does, unless it looks like a misspelt question that
+    was not given otherwise (or comes from the user's Copier settings): its answer would be lost silently.
+    """
+    open_questions = [name for name, spec in questions.items() if name not in data and not spec.computed]
+    for key, value in data.items():
+        if not isinstance(key, str) or key.startswith("_"):
+            continue
+        spec = questions.get(key)
+        if spec is None:
+            if key in user_defaults:
+                continue
+            close = difflib.get_close_matches(key, open_questions, n=1, cutoff=0.8)
+            if close:
+                return (
+                    f"'{_shown(key)}' is not a question of mlops-factory (did you mean {close[0]}?): correct the key "
+                    "in --data or --data-file; docs/questions.md lists the questions"
+                )
+            continue
+        if spec.computed:
+            return f"{key} is computed from the other answers, never given: remove it from --data or --data-file"
+        problem = given_value_problem(key, value, spec)
+        if problem:
+            return problem
+    return ""
+
+
+def given_fields_problem(data: Mapping[Any, Any], answers: Mapping[str, Any], template_root: Path) -> str:
+    """The first problem of a checked field given with --data, judged on every answer known so far."""
+    for field in FIELD_CHECKS:
+        if field in data:
+            problem = field_problem(field, answers, template_root)
+            if problem:
+                return problem
     return ""
