@@ -5,6 +5,7 @@ the team renamed. The edits must survive, and the update must say what it kept a
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,23 @@ def test_a_renamed_folder_gets_the_changes_it_missed_named_and_saved(factory_rep
     )
     assert applied.returncode == 0, applied.stderr
     assert (project / "ds/src/common.py").read_text() == ours + "\n# Checked for release 2.0.0.\n"
+
+
+def test_the_update_pull_request_carries_what_the_update_kept_and_could_not_apply(monkeypatch):
+    """The scheduled update (`.mlops-factory/update.py`) passes the update's notes on to the pull request."""
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("factory_update_script", ROOT / "template/.mlops-factory/update.py")
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, script)  # its dataclasses look their module up
+    spec.loader.exec_module(script)
+    kept = "kept 1 file(s) you had edited, which the template no longer generates for your answers: a.py"
+    printed = f"Copier says something\nmlops-factory: {kept}\n"
+    monkeypatch.setattr(script, "run", lambda *args, **kwargs: subprocess.CompletedProcess([], 0, printed, ""))
+
+    notes = script.copier_update(Path("."), "2.0.0", "inline")
+    body = script.pull_request_body(script.Outcome("updated", "1.0.0", "2.0.0", "b", notes=notes), "gh:o/f")
+    assert f"## Notes from the update\n\n- {kept}\n" in body

@@ -40,6 +40,8 @@ CONFLICT_MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
 EXIT_OK, EXIT_FAILED, EXIT_CONFLICTS = 0, 1, 3
 # Azure DevOps refuses longer pull-request descriptions.
 AZURE_DEVOPS_DESCRIPTION_LIMIT = 4000
+# Lines of `copier update`'s output from the factory's own after-update check (kept edits, unapplied changes).
+NOTE_PREFIX = "mlops-factory: "
 BOT_IDENTITY = ("mlops-factory update", "mlops-factory-update@users.noreply.localhost")
 
 
@@ -62,6 +64,7 @@ class Outcome:
     changed: tuple[tuple[str, str], ...] = ()
     conflicts: tuple[str, ...] = ()
     body: str = ""
+    notes: tuple[str, ...] = ()  # what the update said about edits it kept or changes it could not apply
 
 
 # --- git --------------------------------------------------------------------------------------------
@@ -203,12 +206,14 @@ def conflicted_files(project: Path, changed: list[str]) -> list[str]:
     return sorted(found)
 
 
-def copier_update(project: Path, tag: str, conflict: str) -> None:
+def copier_update(project: Path, tag: str, conflict: str) -> tuple[str, ...]:
+    """Run the update; return the factory's notes on kept edits and changes it could not apply."""
     command = [sys.executable, "-m", "copier", "update", "--trust", "--defaults", f"--vcs-ref={tag}"]
     result = run([*command, f"--conflict={conflict}"], project)
     if result.returncode:
         sys.stderr.write(result.stdout + result.stderr)
         raise UpdateError(f"copier update to {tag} failed: {last_line(result)}")
+    return tuple(line.removeprefix(NOTE_PREFIX) for line in result.stdout.splitlines() if line.startswith(NOTE_PREFIX))
 
 
 def commit(project: Path, message: str) -> None:
@@ -229,7 +234,7 @@ def update_on_branch(project: Path, current: str, release: Release, branch: str,
     original = run(["git", "symbolic-ref", "--quiet", "--short", "HEAD"], project).stdout.strip() or start
     git(project, "switch", "--quiet", "-c", branch)
     try:
-        copier_update(project, release.tag, conflict)
+        notes = copier_update(project, release.tag, conflict)
         changed_now = git(project, "status", "--porcelain", "--untracked-files=all").splitlines()
         conflicts = conflicted_files(project, [line[3:] for line in changed_now])
         git(project, "add", "--all")
@@ -254,6 +259,7 @@ def update_on_branch(project: Path, current: str, release: Release, branch: str,
         branch=branch,
         changed=changes,
         conflicts=tuple(conflicts),
+        notes=notes,
     )
 
 
@@ -295,6 +301,8 @@ def pull_request_body(outcome: Outcome, source: str) -> str:
         ]
     else:
         lines += ["No conflicts: every change merged cleanly.", ""]
+    if outcome.notes:
+        lines += ["## Notes from the update", "", *(f"- {note}" for note in outcome.notes), ""]
     lines += [f"## Files changed ({len(outcome.changed)})", ""]
     lines += [
         f"- `{name}`: {change}{', with conflicts' if name in outcome.conflicts else ''}"
@@ -435,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
         write_outputs(outcome, body_file)
 
         print(f"Updated from mlops-factory {current} to {release.tag} on branch {branch}.")
+        for note in outcome.notes:
+            print(note)
         if outcome.conflicts:
             print(f"{len(outcome.conflicts)} file(s) with conflicts to resolve: " + ", ".join(outcome.conflicts))
         print(f"Pull-request description: {body_file}")
