@@ -1,6 +1,6 @@
 """mlops-factory's extension code: answers, Azure names, template sources, staging."""
 
-from . import answers, axes, cache, destination, errors, git, manifest, naming, regions, sources, staging, tree
+from . import answers, axes, cache, destination, errors, git, manifest, naming, regions, sandbox, sources, staging, tree
 
 __all__ = [
     "answers",
@@ -12,6 +12,7 @@ __all__ = [
     "manifest",
     "naming",
     "regions",
+    "sandbox",
     "sources",
     "staging",
     "tree",

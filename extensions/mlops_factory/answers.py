@@ -21,6 +21,7 @@ import yaml
 from . import naming
 from .axes import AXES, Combination, combination_of, completions
 from .errors import FactoryError
+from .git import GIT_MISSING
 from .regions import AZURE_ML_REGIONS
 from .sources import (
     BUILTIN,
@@ -55,9 +56,6 @@ def _github_org_name(value: str, answers: Mapping[str, Any], root: Path) -> str:
         f"github_org_name '{value}' is not a GitHub organisation or user name: use 1-39 letters, digits "
         "and single hyphens, not starting or ending with a hyphen"
     )
-
-
-GIT_MISSING = "git is not installed or not on PATH; install git to use a git template source"
 
 
 def _source_url(value: str, answers: Mapping[str, Any], root: Path) -> str:

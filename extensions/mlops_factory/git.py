@@ -11,11 +11,12 @@ import subprocess
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from plumbum import ProcessExecutionError, ProcessTimedOut, local
+from plumbum import CommandNotFound, ProcessExecutionError, ProcessTimedOut, local
 
 from .errors import FactoryError
 
 NETWORK_TIMEOUT_SECONDS = 300
+GIT_MISSING = "git is not installed or not on PATH; install git to use a git template source"
 
 
 class GitError(Exception):
@@ -47,7 +48,10 @@ def is_local_url(url: str) -> bool:
 
 def run_git(*args: str, cwd: str | None = None, stdin: bytes | None = None, binary: bool = False) -> str | bytes:
     """Run git; raise ``GitError`` with git's explanation on failure or time-out."""
-    git = local["git"]
+    try:
+        git = local["git"]
+    except CommandNotFound:
+        raise FactoryError(GIT_MISSING) from None
     with local.env(**_environment()):
         command = git.with_cwd(cwd) if cwd else git
         try:
@@ -63,9 +67,7 @@ def run_git(*args: str, cwd: str | None = None, stdin: bytes | None = None, bina
         except (ProcessTimedOut, subprocess.TimeoutExpired):
             raise GitError(f"git {args[0]} did not finish within {NETWORK_TIMEOUT_SECONDS} seconds") from None
         except FileNotFoundError:
-            raise FactoryError(
-                "git is not installed or not on PATH; install git to use a git template source"
-            ) from None
+            raise FactoryError(GIT_MISSING) from None
 
 
 def blob_id(content: bytes) -> str:
