@@ -145,6 +145,16 @@ def tree_bytes(root: Path) -> int:
     return sum(path.stat().st_size for path in root.rglob("*") if path.is_file() and ".git" not in path.parts)
 
 
+def chosen_bytes(fork: Path) -> int:
+    """Bytes of the subtrees the fork's manifest picks for FORK_ANSWERS (what a cold fetch has to bring)."""
+    sys.path.insert(0, str(ROOT / "extensions"))
+    from mlops_factory.manifest import parse_manifest
+
+    parts = parse_manifest((fork / "mlops-factory.yml").read_text()).parts_for(FORK_ANSWERS)
+    paths = [fork / part.source for part in parts]
+    return sum(path.stat().st_size if path.is_file() else tree_bytes(path) for path in paths if path.exists())
+
+
 def measure(runs: int, skip_tests: bool) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="mlops-factory-bench-") as temporary:
@@ -214,7 +224,7 @@ def measure(runs: int, skip_tests: bool) -> list[tuple[str, str, str]]:
         git(plain_project, "init", "--quiet", "-b", "main")
         commit_all(plain_project, "generated")
         for template_readme in (
-            factory / "subtrees/classical/common/data-science/README.md.jinja",
+            factory / "subtrees/types/classical/data-science/README.md.jinja",
             plain_in_factory_repository / "template/data-science/README.md",
         ):
             template_readme.write_text(template_readme.read_text() + "\nA note added in release 1.1.0.\n")
@@ -304,15 +314,7 @@ def measure(runs: int, skip_tests: bool) -> list[tuple[str, str, str]]:
             runs,
         )
         cold, warm, builtin = forks["cold"], forks["warm"], forks["built-in"]
-        chosen = sum(
-            tree_bytes(fork / path)
-            for path in (
-                "infrastructure/terraform",
-                "classical/common",
-                "classical/aml-cli-v2",
-                "shared/aml-cli-v2/github-actions",
-            )
-        )
+        chosen = chosen_bytes(fork)
         rows.append(("copy from a fork, cold cache", f"{cold:.2f} s", f"{cold / builtin:.2f}x built-in"))
         rows.append(("copy from a fork, warm cache", f"{warm:.2f} s", f"{warm / builtin:.2f}x built-in"))
         rows.append(("copy from the built-in source (same run)", f"{builtin:.2f} s", "1.00x"))

@@ -264,4 +264,5 @@ class FactoryExtension(Extension):
             stage_dir=stage_dir,
             source_record=source_record,
             azure_names_json=azure_names_json,
+            mlops_family_of=factory.axes.mlops_family,
         )

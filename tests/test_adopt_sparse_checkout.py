@@ -20,7 +20,7 @@ from conftest import FORK_ANSWERS, ROOT, cli, commit_all, git, write_files
 
 ADOPT = ROOT / "scripts" / "adopt_sparse_checkout.py"
 DOC = ROOT / "docs" / "migrating-from-sparse-checkout.md"
-TEMPLATE_README = "subtrees/classical/common/data-science/README.md.jinja"
+TEMPLATE_README = "subtrees/types/classical/data-science/README.md.jinja"
 
 SPARSE_CHECKOUT = """\
 infrastructure_version=terraform   #options: terraform / bicep

@@ -45,9 +45,53 @@ def test_bad_manifests_are_refused_with_the_reason(parts, message):
         parse_manifest(manifest(parts))
 
 
-def test_a_manifest_of_another_format_version_is_refused():
-    with pytest.raises(ManifestError, match="manifest_version 2"):
-        parse_manifest("manifest_version: 2\nparts: [{from: a, to: b}]\n")
+@pytest.mark.parametrize("version", ["3", "0", "true", "'2'"])
+def test_a_manifest_of_another_format_version_is_refused(version):
+    with pytest.raises(ManifestError, match=r"declares manifest_version .*; this factory reads versions 1 and 2"):
+        parse_manifest(f"manifest_version: {version}\nparts: [{{from: a, to: b}}]\n")
+
+
+SDK_NLP = {
+    "infrastructure_version": "terraform",
+    "project_type": "nlp",
+    "mlops_version": "python-sdk-v1",
+    "orchestration": "github-actions",
+}
+
+
+def test_version_2_places_a_folder_per_family():
+    parsed = parse_manifest(
+        "manifest_version: 2\nparts:\n"
+        "  - {from: 'types/{project_type}/azureml/{mlops_family}', to: mlops/azureml}\n"
+        "  - {from: azureml/cli/scripts, to: mlops/scripts, when: {mlops_family: cli}}\n"
+        "  - {from: azureml/sdk, to: mlops/azureml, when: {mlops_family: [sdk]}}\n"
+    )
+    placed = {part.source: part.target for part in parsed.parts_for(SDK_NLP)}
+    assert placed == {"types/nlp/azureml/sdk": "mlops/azureml", "azureml/sdk": "mlops/azureml"}
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        ("  - {from: 'x/{mlops_family}', to: x}\n", "unknown placeholder(s) mlops_family"),
+        ("  - {from: a, to: b, when: {mlops_family: cli}}\n", "unknown answer 'mlops_family'"),
+    ],
+)
+def test_version_1_knows_only_the_four_answers_as_before(parts, message):
+    with pytest.raises(ManifestError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_manifest(manifest(parts))
+
+
+def test_version_2_names_the_families_a_condition_may_use():
+    with pytest.raises(ManifestError, match="gives mlops_family the value.s. gpu; allowed: cli, sdk"):
+        parse_manifest("manifest_version: 2\nparts: [{from: a, to: b, when: {mlops_family: gpu}}]\n")
+
+
+def test_a_version_1_manifest_reads_as_before():
+    parsed = parse_manifest(
+        manifest("  - {from: '{project_type}/{mlops_version}/mlops', to: mlops, when: {mlops_version: [python-sdk-v1]}}\n")
+    )
+    assert [(part.source, part.target) for part in parsed.parts_for(SDK_NLP)] == [("nlp/python-sdk-v1/mlops", "mlops")]
 
 
 def test_when_accepts_one_value_or_a_list():

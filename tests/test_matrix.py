@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from conftest import ROOT
-from mlops_factory.axes import AXES, combination_id, combinations
+from mlops_factory.axes import AXES, combination_id, combinations, mlops_family
 from validation import report
 from validation.text import validate_text
 
@@ -59,10 +59,10 @@ def expected_files(combination: dict[str, str]) -> set[str]:
             f"infrastructure/pipelines/{tool}-ado-deploy-infra.yml",
             "mlops/devops-pipelines/deploy-model-training-pipeline.yml",
         }
-    if combination["mlops_version"] in {"aml-cli-v2", "rai-aml-cli-v2"}:
-        files.add("mlops/azureml/train/pipeline.yml")
+    if mlops_family(combination["mlops_version"]) == "cli":
+        files |= {"mlops/azureml/train/pipeline.yml", "mlops/scripts/train.sh"}
     else:
-        files.add("mlops/azureml/train/pipeline.py")
+        files |= {"mlops/azureml/train/pipeline.py", "mlops/azureml/workspace.py"}
     return files
 
 

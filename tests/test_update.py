@@ -8,7 +8,7 @@ import pytest
 from conftest import FORK_ANSWERS, commit_all, git, write_files
 from copier import run_update
 
-TRAIN_README = "subtrees/classical/common/data-science/README.md.jinja"
+TRAIN_README = "subtrees/types/classical/data-science/README.md.jinja"
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import yaml
 from conftest import FORK_ANSWERS, commit_all, git
 
 SCRIPT = ".mlops-factory/update.py"
-TEMPLATE_README = "subtrees/classical/common/data-science/README.md.jinja"
+TEMPLATE_README = "subtrees/types/classical/data-science/README.md.jinja"
 PROJECT_README = "data-science/README.md"
 
 

@@ -3,6 +3,10 @@
 A source may carry ``mlops-factory.yml`` at its root. A source without one is read with
 ``default_manifest()``, the layout of Azure/mlops-project-template. Paths may use the axes as
 placeholders (``{project_type}/{mlops_version}/data-science``).
+
+Format versions (docs/template-sources.md): version 1 knows the four axes; version 2 adds the families
+of ``axes.FAMILIES`` (``{mlops_family}`` in paths, ``when: {mlops_family: cli}``). A version 1 manifest
+is read exactly as before, so forks' manifests keep working.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from typing import Any
 
 import yaml
 
-from .axes import AXES
+from .axes import AXES, FAMILIES, with_families
 from .paths import path_problem
 
 MANIFEST_FILE = "mlops-factory.yml"
-MANIFEST_VERSION = 1
+MANIFEST_VERSIONS = (1, 2)
+MANIFEST_VERSION = MANIFEST_VERSIONS[-1]  # the newest format
 # libyaml's loader when PyYAML was built with it: the pure-Python one takes most of a manifest's parse time.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PART_KEYS = {"what", "from", "to", "when", "exclude", "required"}
@@ -70,7 +75,9 @@ class Manifest:
     origin: str  # "mlops-factory.yml" or "the built-in default mapping"
 
     def parts_for(self, combination: Mapping[str, str]) -> list[ResolvedPart]:
-        return [part.resolve(combination) for part in self.parts if part.applies_to(combination)]
+        """The parts that apply to the four answers, their paths filled in (families included)."""
+        answers = with_families(combination)
+        return [part.resolve(answers) for part in self.parts if part.applies_to(answers)]
 
 
 def safe_relative_path(path: str, what: str) -> str:
@@ -89,37 +96,45 @@ def _placeholders(pattern: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(pattern) if field is not None}
 
 
-def _check_pattern(pattern: Any, what: str) -> str:
+def answer_values(version: int) -> dict[str, tuple[str, ...]]:
+    """The answers a manifest of format ``version`` may name, with their values: the four axes, and from
+    version 2 on the families of ``axes.FAMILIES``."""
+    if version < 2:
+        return dict(AXES)
+    return {**AXES, **{family: tuple(groups) for family, (_, groups) in FAMILIES.items()}}
+
+
+def _check_pattern(pattern: Any, what: str, names: Mapping[str, tuple[str, ...]]) -> str:
     path = safe_relative_path(pattern, what)
-    unknown = _placeholders(path) - set(AXES)
+    unknown = _placeholders(path) - set(names)
     if unknown:
         raise ManifestError(
-            f"{what} '{path}' uses unknown placeholder(s) {', '.join(sorted(unknown))}; allowed: {', '.join(AXES)}"
+            f"{what} '{path}' uses unknown placeholder(s) {', '.join(sorted(unknown))}; allowed: {', '.join(names)}"
         )
     return path
 
 
-def _parse_when(raw: Any, index: int) -> dict[str, tuple[str, ...]]:
+def _parse_when(raw: Any, index: int, names: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
         raise ManifestError(f"part {index}: 'when' must map answers to a value or a list of values")
     when: dict[str, tuple[str, ...]] = {}
     for axis, values in raw.items():
-        if axis not in AXES:
-            raise ManifestError(f"part {index}: 'when' names unknown answer '{axis}'; allowed: {', '.join(AXES)}")
+        if axis not in names:
+            raise ManifestError(f"part {index}: 'when' names unknown answer '{axis}'; allowed: {', '.join(names)}")
         values = (values,) if isinstance(values, str) else tuple(values or ())
-        bad = [value for value in values if value not in AXES[axis]]
+        bad = [value for value in values if value not in names[axis]]
         if bad or not values:
             raise ManifestError(
                 f"part {index}: 'when' gives {axis} the value(s) {', '.join(map(str, bad)) or 'none'}; "
-                f"allowed: {', '.join(AXES[axis])}"
+                f"allowed: {', '.join(names[axis])}"
             )
         when[axis] = values
     return when
 
 
-def _parse_part(raw: Any, index: int) -> Part:
+def _parse_part(raw: Any, index: int, names: Mapping[str, tuple[str, ...]]) -> Part:
     if not isinstance(raw, Mapping):
         raise ManifestError(f"part {index} must be a mapping with at least 'from' and 'to'")
     unknown = set(raw) - _PART_KEYS
@@ -129,8 +144,8 @@ def _parse_part(raw: Any, index: int) -> Part:
         )
     if "from" not in raw or "to" not in raw:
         raise ManifestError(f"part {index} needs both 'from' and 'to'")
-    source = _check_pattern(raw["from"], f"part {index} 'from'")
-    target = _check_pattern(raw["to"], f"part {index} 'to'")
+    source = _check_pattern(raw["from"], f"part {index} 'from'", names)
+    target = _check_pattern(raw["to"], f"part {index} 'to'", names)
     exclude = raw.get("exclude") or []
     if isinstance(exclude, str) or not isinstance(exclude, list):
         raise ManifestError(f"part {index}: 'exclude' must be a list of paths relative to 'from'")
@@ -141,7 +156,7 @@ def _parse_part(raw: Any, index: int) -> Part:
         what=str(raw.get("what") or source),
         source=source,
         target=target,
-        when=_parse_when(raw.get("when"), index),
+        when=_parse_when(raw.get("when"), index, names),
         exclude=tuple(safe_relative_path(path, f"part {index} 'exclude'") for path in exclude),
         required=required,
     )
@@ -158,11 +173,14 @@ def parse_manifest(text: str, origin: str = MANIFEST_FILE) -> Manifest:
     if not isinstance(data, Mapping) or not isinstance(data.get("parts"), list) or not data["parts"]:
         raise ManifestError(f"{origin} must be a mapping with a non-empty list 'parts'")
     version = data.get("manifest_version")
-    if version != MANIFEST_VERSION:
+    if isinstance(version, bool) or version not in MANIFEST_VERSIONS:
         raise ManifestError(
-            f"{origin} declares manifest_version {version!r}; this factory reads version {MANIFEST_VERSION}"
+            f"{origin} declares manifest_version {version!r}; this factory reads versions "
+            f"{' and '.join(map(str, MANIFEST_VERSIONS))}"
         )
-    return Manifest(parts=tuple(_parse_part(raw, index) for index, raw in enumerate(data["parts"], 1)), origin=origin)
+    names = answer_values(version)
+    parts = tuple(_parse_part(raw, index, names) for index, raw in enumerate(data["parts"], 1))
+    return Manifest(parts=parts, origin=origin)
 
 
 # Azure/mlops-project-template's layout, mapped to the project layout sparse_checkout.sh meant to
