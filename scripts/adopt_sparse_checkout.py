@@ -32,6 +32,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extensions"))
+from mlops_factory.axes import AXES  # noqa: E402  (the four choices and their values, named once)
+
 # The eight variables of sparse_checkout.sh; older versions of the script named orchestration cicd_agent.
 VARIABLES = (
     "infrastructure_version",
@@ -44,12 +47,6 @@ VARIABLES = (
     "project_template_github_url",
 )
 ALIASES = {"cicd_agent": "orchestration"}
-CHOICES = {
-    "infrastructure_version": ("terraform", "bicep"),
-    "project_type": ("classical", "cv", "nlp"),
-    "mlops_version": ("aml-cli-v2", "python-sdk-v1", "python-sdk-v2", "rai-aml-cli-v2"),
-    "orchestration": ("github-actions", "azure-devops"),
-}
 # Values of older versions of the script, and what they mean today.
 OLD_VALUES = {("project_type", "computer-vision"): "cv", ("mlops_version", "python-sdk"): "python-sdk-v1"}
 UPSTREAM_TEMPLATE = re.compile(r"(https://|git@)github\.com[/:]azure/mlops-project-template(\.git)?/?", re.I)
@@ -155,7 +152,7 @@ def factory_answers(script: dict[str, str], project: Path, args: argparse.Namesp
     if missing:
         raise AdoptError(f"{args.script} does not set {', '.join(missing)}: add the values the project was made with")
     answers: dict[str, object] = {}
-    for name, allowed in CHOICES.items():
+    for name, allowed in AXES.items():
         value = script[name]
         if (name, value) in OLD_VALUES:
             notes.append(f"{name}={value} is called {OLD_VALUES[name, value]} now")
