@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import shutil
+import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import FORK_ANSWERS, commit_all, git, write_files
+from conftest import FACTORY_PATHS, FORK_ANSWERS, ROOT, commit_all, copy_factory, git, write_files
 from copier import run_update
 
 TRAIN_README = "subtrees/types/classical/data-science/README.md.jinja"
@@ -126,3 +130,66 @@ def test_a_fork_ref_bump_brings_the_forks_change(factory_repo, fork, render, tmp
     assert (project / "data-science/src/train.py").read_text() == "print('train v2')\n"
     assert (project / "data-science/src/extra.py").read_text() == "# ours\n"
     assert "project_template_ref: v2" in (project / ".copier-answers.yml").read_text()
+
+
+# The last commit before subtrees/ was laid out by owner (types/, azureml/<family>/, ci/<orchestrator>/).
+BEFORE_THE_LAYOUT_BY_OWNER = "c1ace34b62d80b464b6b982d221187f771652559"
+
+
+@pytest.fixture
+def factory_across_the_layout_change(tmp_path: Path) -> Path:
+    """The factory tagged 1.0.0 as it was before the layout by owner, and 2.0.0 as it is now."""
+    found = subprocess.run(["git", "cat-file", "-e", BEFORE_THE_LAYOUT_BY_OWNER + "^{commit}"], cwd=ROOT, check=False)
+    if found.returncode:
+        pytest.skip("this checkout's history lacks the commit before the layout change (a shallow clone)")
+    repo = tmp_path / "factory"
+    repo.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", BEFORE_THE_LAYOUT_BY_OWNER, *FACTORY_PATHS], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(repo, filter="data")
+    git(repo, "init", "--quiet", "-b", "main")
+    commit_all(repo, "factory before the layout by owner", tag="1.0.0")
+    for name in FACTORY_PATHS:
+        path = repo / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    copy_factory(repo)
+    commit_all(repo, "factory with the layout by owner", tag="2.0.0")
+    return repo
+
+
+def test_a_project_made_before_the_layout_change_updates_to_exactly_a_new_project(
+    factory_across_the_layout_change, render, tracked_files, tmp_path
+):
+    """One render per side of the change is enough here: scripts/render_all.py compared all 48 byte for byte."""
+    factory = factory_across_the_layout_change
+    # An SDK project on Azure DevOps: merged CI templates, per-family requirements, a type fact read by Jinja.
+    answers = {
+        "infrastructure_version": "bicep",
+        "project_type": "cv",
+        "mlops_version": "python-sdk-v1",
+        "orchestration": "azure-devops",
+    }
+    project = render(factory, tmp_path / "project", vcs_ref="1.0.0", **answers)
+    update(project)
+    fresh = render(factory, tmp_path / "fresh", vcs_ref="2.0.0", **answers)
+
+    files = tracked_files(project)
+    assert files == tracked_files(fresh)
+    differing = sorted(path for path in files if (project / path).read_bytes() != (fresh / path).read_bytes())
+    assert not differing, f"an updated project differs from a new one in {differing}"
+    # The update changed only what the template changed between the two releases: at the layout change
+    # itself nothing, so `git status` shows just the answers file with its new _commit.
+    before = render(factory, tmp_path / "before", vcs_ref="1.0.0", **answers)
+    released = {
+        path
+        for path in tracked_files(before) | files
+        if path != ".copier-answers.yml" and _bytes(before / path) != _bytes(fresh / path)
+    }
+    changed = {line.split(maxsplit=1)[1] for line in git(project, "status", "--porcelain").splitlines()}
+    assert changed == {".copier-answers.yml", *released}
+
+
+def _bytes(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
