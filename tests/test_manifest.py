@@ -88,9 +88,8 @@ def test_version_2_names_the_families_a_condition_may_use():
 
 
 def test_a_version_1_manifest_reads_as_before():
-    parsed = parse_manifest(
-        manifest("  - {from: '{project_type}/{mlops_version}/mlops', to: mlops, when: {mlops_version: [python-sdk-v1]}}\n")
-    )
+    part = "  - {from: '{project_type}/{mlops_version}/mlops', to: mlops, when: {mlops_version: [python-sdk-v1]}}\n"
+    parsed = parse_manifest(manifest(part))
     assert [(part.source, part.target) for part in parsed.parts_for(SDK_NLP)] == [("nlp/python-sdk-v1/mlops", "mlops")]
 
 
