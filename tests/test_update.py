@@ -139,7 +139,8 @@ BEFORE_THE_LAYOUT_BY_OWNER = "c1ace34b62d80b464b6b982d221187f771652559"
 @pytest.fixture
 def factory_across_the_layout_change(tmp_path: Path) -> Path:
     """The factory tagged 1.0.0 as it was before the layout by owner, and 2.0.0 as it is now."""
-    found = subprocess.run(["git", "cat-file", "-e", BEFORE_THE_LAYOUT_BY_OWNER + "^{commit}"], cwd=ROOT, check=False)
+    commit = BEFORE_THE_LAYOUT_BY_OWNER + "^{commit}"
+    found = subprocess.run(["git", "cat-file", "-e", commit], cwd=ROOT, check=False, capture_output=True)
     if found.returncode:
         pytest.skip("this checkout's history lacks the commit before the layout change (a shallow clone)")
     repo = tmp_path / "factory"
