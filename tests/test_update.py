@@ -133,7 +133,7 @@ def test_a_fork_ref_bump_brings_the_forks_change(factory_repo, fork, render, tmp
 
 
 # The last commit before subtrees/ was laid out by owner (types/, azureml/<family>/, ci/<orchestrator>/).
-BEFORE_THE_LAYOUT_BY_OWNER = "c1ace34b62d80b464b6b982d221187f771652559"
+BEFORE_THE_LAYOUT_BY_OWNER = "79822b95d74191ec87639f40d5040597f6ead1be"
 
 
 @pytest.fixture
@@ -188,7 +188,10 @@ def test_a_project_made_before_the_layout_change_updates_to_exactly_a_new_projec
         for path in tracked_files(before) | files
         if path != ".copier-answers.yml" and _bytes(before / path) != _bytes(fresh / path)
     }
-    changed = {line.split(maxsplit=1)[1] for line in git(project, "status", "--porcelain").splitlines()}
+    changed = {
+        line.split(maxsplit=1)[1]
+        for line in git(project, "status", "--porcelain", "--untracked-files=all").splitlines()
+    }
     assert changed == {".copier-answers.yml", *released}
 
 
