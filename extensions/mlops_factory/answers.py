@@ -177,6 +177,44 @@ def _hub_model(value: str, answers: Mapping[str, Any], root: Path) -> str:
     )
 
 
+# The torchvision classification architectures a cv project may fine-tune: each builds with
+# torchvision.models.get_model, has pretrained ImageNet weights, ends in a linear head that train.py replaces
+# and takes any image size from 32 pixels up (the ViT family is left out: it needs exactly 224).
+CV_BASE_MODELS = (
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "resnext50_32x4d",
+    "wide_resnet50_2",
+    "efficientnet_b0",
+    "efficientnet_b1",
+    "efficientnet_b2",
+    "efficientnet_b3",
+    "efficientnet_v2_s",
+    "convnext_tiny",
+    "convnext_small",
+    "convnext_base",
+    "mobilenet_v3_small",
+    "mobilenet_v3_large",
+    "regnet_y_800mf",
+    "swin_t",
+    "swin_s",
+)
+
+
+def _cv_base_model(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if value in CV_BASE_MODELS:
+        return ""
+    close = difflib.get_close_matches(value.lower(), CV_BASE_MODELS, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return (
+        f"cv_base_model '{value}' is not a torchvision architecture this factory supports: use one of "
+        f"{', '.join(CV_BASE_MODELS)}{hint}"
+    )
+
+
 FIELD_CHECKS: dict[str, Callable[[str, Mapping[str, Any], Path], str]] = {
     "project_name": _project_name,
     "project_template_github_url": _source_url,
@@ -188,6 +226,7 @@ FIELD_CHECKS: dict[str, Callable[[str, Mapping[str, Any], Path], str]] = {
     "ado_service_connection_dev": _service_connection("ado_service_connection_dev"),
     "ado_service_connection_prod": _service_connection("ado_service_connection_prod"),
     "remote_url": _remote_url,
+    "cv_base_model": _cv_base_model,
     "nlp_base_model": _hub_model,
 }
 

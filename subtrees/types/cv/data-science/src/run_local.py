@@ -23,6 +23,7 @@ import sys
 from collections.abc import Sequence
 
 import local_pipeline
+import network
 
 MODEL_NAME = "image-classifier"
 EXPERIMENT = "image-classifier-local"
@@ -37,9 +38,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         test_size=0.25,
         test_size_help="share of each class held out (0.25)",
     )
+    parser.add_argument(
+        "--base-model",
+        default=network.DEFAULT_BASE_MODEL,
+        help=f"torchvision architecture to fine-tune ({network.DEFAULT_BASE_MODEL})",
+    )
+    parser.add_argument(
+        "--weights", default=network.DEFAULT_WEIGHTS, help="DEFAULT (pretrained, fetched once), none, or a .pth file"
+    )
     parser.add_argument("--epochs", type=int, default=10, help="passes over the training images (10)")
     parser.add_argument("--batch-size", type=int, default=32, help="images per training step (32)")
-    parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate (0.001)")
+    parser.add_argument("--learning-rate", type=float, default=5e-4, help="AdamW's peak learning rate (0.0005)")
     parser.add_argument("--image-size", type=int, default=32, help="images are resized to this square (32)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="auto: a GPU if any")
     local_pipeline.add_gate_arguments(
@@ -53,6 +62,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     train_flags = {
+        "base_model": args.base_model,
+        "weights": args.weights,
         "epochs": args.epochs,
         "batch_size": args.batch_size,
         "learning_rate": args.learning_rate,

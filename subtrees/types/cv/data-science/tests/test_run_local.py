@@ -11,7 +11,7 @@ import pytest
 import run_local
 
 # One short epoch at the sample's own size: this tests the wiring, test_evaluate tests learning.
-QUICK = ["--epochs", "1", "--image-size", "32"]
+QUICK = ["--epochs", "1", "--image-size", "32", "--base-model", "resnet18"]
 
 
 def read(path: Path) -> dict:

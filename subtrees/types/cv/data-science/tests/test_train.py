@@ -20,8 +20,8 @@ def test_saves_an_mlflow_pytorch_model_that_names_its_classes(train_model: Calla
 
     mlmodel = mlflow.models.Model.load(str(model_dir))
     assert {"pytorch", "python_function"} <= set(mlmodel.flavors)
-    assert mlmodel.metadata == {"classes": ["circle", "square", "triangle"], "image_size": 24}
-    assert tuple(mlmodel.signature.inputs.inputs[0].shape) == (-1, 3, 24, 24)
+    assert mlmodel.metadata == {"classes": ["circle", "square", "triangle"], "image_size": 32, "base_model": "resnet18"}
+    assert tuple(mlmodel.signature.inputs.inputs[0].shape) == (-1, 3, 32, 32)
     assert (model_dir / "code" / "network.py").is_file()
     requirements = (model_dir / "requirements.txt").read_text()
     assert all(f"{name}==" in requirements for name in train.MODEL_REQUIREMENTS)
@@ -32,18 +32,20 @@ def test_the_saved_network_classifies_images_of_any_size(train_model: Callable[.
     model = mlflow.pytorch.load_model(str(train_model()))
 
     assert model.classes == ["circle", "square", "triangle"]
-    assert model(torch.rand(5, 3, 24, 24)).shape == (5, 3)
+    assert model(torch.rand(5, 3, 32, 32)).shape == (5, 3)
     assert model(torch.rand(2, 3, 50, 31)).shape == (2, 3)  # resized inside the network
 
 
 def test_logs_parameters_and_metrics_per_epoch_to_the_active_run(train_model: Callable[..., Path]) -> None:
     with mlflow.start_run() as run:
-        train_model("model", "--epochs", "2", "--image-size", "16", "--width", "4", "--seed", "3")
+        train_model("model", *QUICK, "--epochs", "2", "--seed", "3")
 
     logged = mlflow.get_run(run.info.run_id).data
     assert logged.params["epochs"] == "2"
     assert logged.params["seed"] == "3"
-    assert logged.params["train_images"] == "66"
+    assert logged.params["train_images"] == "54"  # 22 per shape, 4 of each held out for validation
+    assert logged.params["validation_images"] == "12"
+    assert logged.params["base_model"] == "resnet18"
     assert logged.params["classes"] == "circle,square,triangle"
     assert logged.params["processes"] == "1"
     history = mlflow.MlflowClient().get_metric_history(run.info.run_id, "train_loss")
@@ -61,7 +63,7 @@ def test_starts_its_own_run_when_none_is_active(train_model: Callable[..., Path]
 
 
 def test_the_same_seed_gives_the_same_model(train_model: Callable[..., Path], split_data: tuple[Path, Path]) -> None:
-    images = torch.stack([image_tensor(path, 24) for path in read_image_set(split_data[1])["circle"]])
+    images = torch.stack([image_tensor(path, 32) for path in read_image_set(split_data[1])["circle"]])
 
     first = mlflow.pytorch.load_model(str(train_model("a"))).eval()
     second = mlflow.pytorch.load_model(str(train_model("b"))).eval()
@@ -115,3 +117,91 @@ def test_rejects_a_set_without_classes_and_bad_arguments(tmp_path: Path, capsys:
     assert "class(es)" in capsys.readouterr().err
     assert train.main([*argv, "--epochs", "0"]) == 1
     assert not (tmp_path / "m").exists()
+
+
+def test_starts_from_the_pretrained_weights_that_torchvision_finds_in_its_cache(torch_home: Path) -> None:
+    import network
+    import torchvision
+
+    checkpoint = next((torch_home / "hub" / "checkpoints").iterdir())
+    saved = torch.load(checkpoint, weights_only=True)
+
+    pretrained = network.build(["a", "b"], 32, "resnet18", "DEFAULT").backbone
+    assert torch.equal(pretrained.conv1.weight, saved["conv1.weight"])
+    assert pretrained.fc.out_features == 2  # the ImageNet head is replaced by one output per class
+    assert not torch.equal(network.build(["a", "b"], 32, "resnet18", "none").backbone.conv1.weight, saved["conv1.weight"])
+    assert torch.equal(network.build(["a", "b"], 32, "resnet18", str(checkpoint)).backbone.conv1.weight, saved["conv1.weight"])
+    assert isinstance(network.build(["a", "b", "c"], 32, "mobilenet_v3_small", "none").backbone.classifier[-1], torch.nn.Linear)
+    assert torchvision.models.get_model_weights("resnet18").DEFAULT.url.endswith(checkpoint.name)
+
+
+def test_refuses_an_unknown_architecture_or_weights_of_another_one(
+    tmp_path: Path, split_data: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--train-data", str(split_data[0]), "--model-output", str(tmp_path / "m"), *QUICK]
+
+    assert train.main([*argv, "--base-model", "resnet5O"]) == 1
+    assert "--base-model 'resnet5O' is not a torchvision classification architecture" in capsys.readouterr().err
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "other.pth")
+    assert train.main([*argv, "--weights", str(tmp_path / "other.pth")]) == 1
+    assert "is not a state dict of resnet18" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+
+
+class Preempted(Exception):
+    """What a low-priority node's eviction is to the training: the process stops after a checkpoint."""
+
+
+def outputs(model_dir: Path, images: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return mlflow.pytorch.load_model(str(model_dir)).eval()(images)
+
+
+def test_a_preempted_run_resumes_from_its_checkpoint_and_ends_with_the_same_model(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, split_data: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import training
+
+    def argv(name: str) -> list[str]:
+        return [
+            "--train-data", str(split_data[0]), "--model-output", str(tmp_path / name / "model"),
+            "--checkpoint-dir", str(tmp_path / name / "checkpoints"), *QUICK, "--epochs", "2",
+        ]  # fmt: skip
+
+    assert train.main(argv("uninterrupted")) == 0
+    save = training.save_checkpoint
+
+    def save_then_stop(folder: Path, state: dict) -> None:
+        save(folder, state)
+        raise Preempted
+
+    monkeypatch.setattr(training, "save_checkpoint", save_then_stop)
+    with pytest.raises(Preempted):
+        train.main(argv("preempted"))
+    assert torch.load(tmp_path / "preempted" / "checkpoints" / "last.pt", weights_only=False)["epoch"] == 1
+    monkeypatch.setattr(training, "save_checkpoint", save)
+    capsys.readouterr()
+
+    assert train.main(argv("preempted")) == 0  # the job started again, with the same folders
+    assert '"resumed_after_epoch": 1' in capsys.readouterr().out
+    images = torch.stack([image_tensor(path, 32) for path in read_image_set(split_data[1])["square"]])
+    torch.testing.assert_close(
+        outputs(tmp_path / "preempted" / "model", images), outputs(tmp_path / "uninterrupted" / "model", images)
+    )
+
+
+def test_keeps_the_weights_of_the_epoch_with_the_best_validation_accuracy(train_model: Callable[..., Path]) -> None:
+    with mlflow.start_run() as run:
+        train_model("model", *QUICK, "--epochs", "3", "--learning-rate", "0.002")
+
+    history = mlflow.MlflowClient().get_metric_history(run.info.run_id, "validation_accuracy")
+    accuracies = [metric.value for metric in sorted(history, key=lambda metric: metric.step)]
+    assert len(accuracies) == 3
+    assert mlflow.get_run(run.info.run_id).data.metrics["best_epoch"] == accuracies.index(max(accuracies)) + 1
+
+
+def test_the_profiler_records_the_steps_it_is_asked_for(train_model: Callable[..., Path], tmp_path: Path) -> None:
+    train_model("model", *QUICK, "--profile-steps", "1", "--profile-output", str(tmp_path / "profile"))
+
+    assert "traceEvents" in (tmp_path / "profile" / "trace.json").read_text()
+    assert "Self CPU" in (tmp_path / "profile" / "operators.txt").read_text()
