@@ -197,7 +197,9 @@ def validate(model: torch.nn.Module, batches: Any, step: training.TrainingStep, 
         images, labels = step.to_device(images, labels)
         with step.precision.autocast(step.device):
             logits = model(images)
-        counts += torch.stack([(logits.argmax(dim=1) == labels).sum().float(), torch.tensor(float(len(labels)), device=step.device)])
+        counts += torch.stack(
+            [(logits.argmax(dim=1) == labels).sum().float(), torch.tensor(float(len(labels)), device=step.device)]
+        )
     if processes.distributed:
         torch.distributed.all_reduce(counts)
     correct, count = counts.tolist()
@@ -291,7 +293,11 @@ def train_epochs(
                 images, labels = step.to_device(images, labels)
                 logits, loss = step(images, labels, last=position == len(batches) - 1)
                 totals += torch.stack(
-                    [loss * len(labels), (logits.argmax(dim=1) == labels).sum().float(), torch.tensor(float(len(labels)), device=device)]
+                    [
+                        loss * len(labels),
+                        (logits.argmax(dim=1) == labels).sum().float(),
+                        torch.tensor(float(len(labels)), device=device),
+                    ]
                 )
                 if recording is not None:
                     recording.step()
@@ -306,9 +312,7 @@ def train_epochs(
                 weights = {name: value.detach().to("cpu", copy=True) for name, value in classifier.state_dict().items()}
                 best = {"accuracy": score, "epoch": epoch + 1, "weights": weights}
             if processes.is_main:
-                mlflow.log_metrics(
-                    {**metrics, "learning_rate": scheduler.get_last_lr()[0]}, step=epoch
-                )
+                mlflow.log_metrics({**metrics, "learning_rate": scheduler.get_last_lr()[0]}, step=epoch)
                 print(json.dumps({"epoch": epoch + 1, **metrics}), flush=True)
                 if args.checkpoint_dir is not None:
                     training.save_checkpoint(
@@ -371,14 +375,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW's weight decay (0.0001)")
     parser.add_argument("--warmup-epochs", type=float, default=1.0, help="epochs of linear warm-up (1)")
     parser.add_argument("--image-size", type=int, default=224, help="images are resized to this square (224)")
-    parser.add_argument("--validation-share", type=float, default=0.2, help="share of each class that picks the best epoch (0.2)")
-    parser.add_argument("--precision", choices=training.PRECISIONS, default="auto", help="auto: bf16 or fp16 on GPUs, fp32 on CPUs")
+    parser.add_argument(
+        "--validation-share", type=float, default=0.2, help="share of each class that picks the best epoch (0.2)"
+    )
+    parser.add_argument(
+        "--precision", choices=training.PRECISIONS, default="auto", help="auto: bf16 or fp16 on GPUs, fp32 on CPUs"
+    )
     parser.add_argument("--num-workers", type=int, default=0, help="image-decoding worker processes per process (0)")
     parser.add_argument("--checkpoint-dir", type=Path, help="folder of the checkpoint to resume from and to write")
-    parser.add_argument("--profile-steps", type=int, default=0, help="training steps to record with the profiler (0: none)")
+    parser.add_argument(
+        "--profile-steps", type=int, default=0, help="training steps to record with the profiler (0: none)"
+    )
     parser.add_argument("--profile-output", type=Path, default=Path("outputs/profiler"), help="where the profile goes")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="auto: a GPU if any")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the head, the order, the split and the flips (42)")
+    parser.add_argument(
+        "--seed", type=int, default=42, help="seed of the head, the order, the split and the flips (42)"
+    )
     return parser.parse_args(argv)
 
 

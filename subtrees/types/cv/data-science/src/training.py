@@ -114,7 +114,9 @@ class TrainingStep:
             labels.to(self.device, non_blocking=True),
         )
 
-    def __call__(self, images: torch.Tensor, labels: torch.Tensor, last: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+        self, images: torch.Tensor, labels: torch.Tensor, last: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Learn from one batch (already on the device); the batch's logits and mean loss, detached."""
         self.pending += 1
         stepping = last or self.pending == self.accumulation_steps

@@ -129,9 +129,15 @@ def test_starts_from_the_pretrained_weights_that_torchvision_finds_in_its_cache(
     pretrained = network.build(["a", "b"], 32, "resnet18", "DEFAULT").backbone
     assert torch.equal(pretrained.conv1.weight, saved["conv1.weight"])
     assert pretrained.fc.out_features == 2  # the ImageNet head is replaced by one output per class
-    assert not torch.equal(network.build(["a", "b"], 32, "resnet18", "none").backbone.conv1.weight, saved["conv1.weight"])
-    assert torch.equal(network.build(["a", "b"], 32, "resnet18", str(checkpoint)).backbone.conv1.weight, saved["conv1.weight"])
-    assert isinstance(network.build(["a", "b", "c"], 32, "mobilenet_v3_small", "none").backbone.classifier[-1], torch.nn.Linear)
+    assert not torch.equal(
+        network.build(["a", "b"], 32, "resnet18", "none").backbone.conv1.weight, saved["conv1.weight"]
+    )
+    assert torch.equal(
+        network.build(["a", "b"], 32, "resnet18", str(checkpoint)).backbone.conv1.weight, saved["conv1.weight"]
+    )
+    assert isinstance(
+        network.build(["a", "b", "c"], 32, "mobilenet_v3_small", "none").backbone.classifier[-1], torch.nn.Linear
+    )
     assert torchvision.models.get_model_weights("resnet18").DEFAULT.url.endswith(checkpoint.name)
 
 

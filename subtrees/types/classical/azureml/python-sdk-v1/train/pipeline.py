@@ -47,7 +47,7 @@ ENVIRONMENTS = project.ENVIRONMENTS
 MODEL_NAME = "taxi-fare-model"
 COMPUTE = "cpu-cluster"
 EXPERIMENT = "taxi-fare-training"
-IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1"
+IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
 # Lets an SDK v1 run download its input dataset (added to the packages of conda.yml for Azure ML only).
 DATASET_RUNTIME = "azureml-dataset-runtime[fuse]==1.62.0.post1"
 # Where the raw data is uploaded on the workspace's default datastore.

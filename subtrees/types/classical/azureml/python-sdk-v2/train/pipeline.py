@@ -42,7 +42,7 @@ ENVIRONMENTS = workspace.ENVIRONMENTS
 MODEL_NAME = "taxi-fare-model"
 COMPUTE = "cpu-cluster"
 EXPERIMENT = "taxi-fare-training"
-IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1"
+IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
 # --production-model: AUTO compares with the newest registered version of the model (if any), NONE with nothing.
 AUTO = "auto"
 NONE = "none"

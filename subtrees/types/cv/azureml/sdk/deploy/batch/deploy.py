@@ -12,7 +12,7 @@ With the Azure ML Python SDK v2 (azure-ai-ml), the script
    output as predictions.csv, one line `file,label,score` per image.
 
 data-science/src/batch_score.py scores the files, in the project's own environment (the Azure ML base image
-plus data-science/environment/conda.yml, with the torch version the model was pickled with).
+plus data-science/environment/serving.yml, PyTorch's CPU build of the torch version the model was pickled with).
 
 The endpoint name, compute cluster, workspace and registry come from config-infra-<environment>.yml at the
 project root; the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's account.
@@ -36,8 +36,8 @@ import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helper
 PROJECT_ROOT = workspace.PROJECT_ROOT
 SAMPLE_IMAGES = PROJECT_ROOT / "data" / "images"
 SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"
-CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
-# Keep in step with mlops/azureml/train/pipeline.py: the model is served with the packages it was trained with.
+CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "serving.yml"
+# The base image of data-science/pyproject.toml, written here by data-science/environment/generate.py.
 IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
 
 MODEL_NAME = "image-classifier"

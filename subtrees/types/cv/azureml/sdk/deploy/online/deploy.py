@@ -11,7 +11,7 @@ With the Azure ML Python SDK v2 (azure-ai-ml), the script
 
 The model is an MLflow pytorch model; data-science/src/score.py serves it (decoding the base64-encoded
 images of a request the same way as in training) in the project's own environment: the Azure ML base image
-plus data-science/environment/conda.yml, with the torch version the model was pickled with.
+plus data-science/environment/serving.yml, PyTorch's CPU build of the torch version the model was pickled with.
 
 The endpoint name, workspace and registry come from config-infra-<environment>.yml at the project root;
 the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's current account.
@@ -40,8 +40,8 @@ PROJECT_ROOT = workspace.PROJECT_ROOT
 SAMPLE_REQUEST = HERE / "sample-request.json"
 SAMPLE_IMAGES = PROJECT_ROOT / "data" / "images"
 SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"
-CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
-# Keep in step with mlops/azureml/train/pipeline.py: the model is served with the packages it was trained with.
+CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "serving.yml"
+# The base image of data-science/pyproject.toml, written here by data-science/environment/generate.py.
 IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 

@@ -13,7 +13,7 @@ With the Azure ML Python SDK v2 (azure-ai-ml), the script
 
 The model is an MLflow model (a transformers text-classification pipeline) scored by
 data-science/src/batch_score.py in the project's own environment (an Azure ML base image plus
-data-science/environment/conda.yml). Input files are CSV files with a `text` column; other columns, such as
+data-science/environment/serving.yml, PyTorch's CPU build). Input files are CSV files with a `text` column; other columns, such as
 `label`, are ignored.
 
 The endpoint name, compute cluster, workspace and registry come from config-infra-<environment>.yml at the
@@ -38,12 +38,12 @@ import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helper
 PROJECT_ROOT = workspace.PROJECT_ROOT
 RAW_DATA = PROJECT_ROOT / "data" / "reviews.csv"
 SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"
-CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
+CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "serving.yml"
 
 MODEL_NAME = "review-sentiment-model"
 DEPLOYMENT = "review-sentiment-batch"
 SCORING_SCRIPT = "batch_score.py"
-# Keep in step with the image of the training pipeline (train/pipeline.py).
+# The base image of data-science/pyproject.toml, written here by data-science/environment/generate.py.
 IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
 LATEST = workspace.LATEST
 # The newest version of the model in the workspace; the scripts resolve and print the exact version.

@@ -10,7 +10,7 @@ With the Azure ML Python SDK v2 (azure-ai-ml), the script
    per text.
 
 The model is an MLflow model (a transformers text-classification pipeline) served by data-science/src/score.py
-in the project's own environment (an Azure ML base image plus data-science/environment/conda.yml, the packages
+in the project's own environment (an Azure ML base image plus data-science/environment/serving.yml, the packages
 the model was trained with and the Azure ML inference server). score.py takes {"input_data": {"columns":
 ["text"], "data": [[...], ...]} } and answers [{"label": ..., "score": ...}, ...].
 
@@ -38,12 +38,12 @@ HERE = Path(__file__).resolve().parent
 PROJECT_ROOT = workspace.PROJECT_ROOT
 SAMPLE_REQUEST = HERE / "sample-request.json"
 SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"
-CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
+CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "serving.yml"
 
 MODEL_NAME = "review-sentiment-model"
 DEPLOYMENT = "blue"
 SCORING_SCRIPT = "score.py"
-# Keep in step with the image of the training pipeline (train/pipeline.py).
+# The base image of data-science/pyproject.toml, written here by data-science/environment/generate.py.
 IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
 INSTANCE_TYPE = "Standard_DS3_v2"
 INSTANCE_COUNT = 1
