@@ -13,8 +13,8 @@ With the Azure ML Python SDK v2 (azure-ai-ml), the script
 
 The model is an MLflow model (a transformers text-classification pipeline) scored by
 data-science/src/batch_score.py in the project's own environment (an Azure ML base image plus
-data-science/environment/serving.yml, PyTorch's CPU build). Input files are CSV files with a `text` column; other columns, such as
-`label`, are ignored.
+data-science/environment/serving.yml, PyTorch's CPU build). Input files are CSV files with a `text`
+column; other columns, such as `label`, are ignored.
 
 The endpoint name, compute cluster, workspace and registry come from config-infra-<environment>.yml at the
 project root; the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's account.
