@@ -113,6 +113,7 @@ def precision_flags(requested: str) -> dict[str, bool]:
 
 
 def training_arguments(args: argparse.Namespace, output_dir: str) -> Any:
+    import torch
     from transformers import TrainingArguments
 
     checkpoints = args.checkpoint_dir is not None
@@ -126,6 +127,7 @@ def training_arguments(args: argparse.Namespace, output_dir: str) -> Any:
         weight_decay=0.01,
         seed=args.seed,
         **precision_flags(args.precision),
+        use_cpu=not torch.cuda.is_available(),  # bf16 on the CPU needs it said
         # Checkpoints to resume from, only where they outlive the job (--checkpoint-dir); the MLflow model
         # below is the step's output either way.
         save_strategy="steps" if checkpoints else "no",
