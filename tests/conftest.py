@@ -17,6 +17,7 @@ FACTORY_PATHS = ("copier.yml", "template", "subtrees", "extensions", ".gitignore
 
 sys.path.insert(0, str(ROOT / "extensions"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from torch_projects import torch_venv  # noqa: E402, F401  (the fixture the slow cv and nlp tests share)
 
 
 def git(cwd: Path, *args: str) -> str:
