@@ -12,6 +12,7 @@ from copier.errors import UserMessageError
 
 ADO = {"orchestration": "azure-devops"}
 NLP = {"project_type": "nlp"}
+CV = {"project_type": "cv"}
 
 # (field, accepted, refused, words of the refusal, answers the question depends on)
 CASES = [
@@ -60,6 +61,15 @@ CASES = [
         NLP,
     ),
     ("nlp_base_model", "bert-base-cased", "org/name/extra", "use 'name' or 'organisation/name'", NLP),
+    (
+        "cv_base_model",
+        "efficientnet_b0",
+        "resnet51",
+        "cv_base_model 'resnet51' is not a torchvision architecture this factory supports: use one of resnet18, ",
+        CV,
+    ),
+    ("cv_base_model", "convnext_tiny", "ResNet50", r"\(did you mean resnet50\?\)", CV),
+    ("cv_base_model", "swin_t", "vit_b_16", "use one of .*swin_t", CV),
 ]
 IDS = [f"{field}={refused!r}" for field, _, refused, _, _ in CASES]
 
@@ -116,6 +126,19 @@ def test_questions_hidden_by_their_condition_are_not_stored(copier, tmp_path):
     assert "github_org_name" not in devops and devops["ado_service_connection_prod"] == "sc-my-mlops-project-prod"
     assert "project_template_ref" not in github
     assert "nlp_base_model" not in github
+    assert "cv_base_model" not in github
+
+
+def test_the_cv_base_model_answer_is_the_default_of_training_and_the_pipelines(copier, tmp_path):
+    cli_project = copier.copy(tmp_path / "cli", project_type="cv", cv_base_model="convnext_tiny").path
+    sdk_project = copier.copy(
+        tmp_path / "sdk", project_type="cv", mlops_version="python-sdk-v2", cv_base_model="convnext_tiny"
+    ).path
+    component = yaml.safe_load((cli_project / "mlops/azureml/train/train.yml").read_text())
+    assert component["inputs"]["base_model"]["default"] == "convnext_tiny"
+    assert 'DEFAULT_BASE_MODEL = "convnext_tiny"' in (cli_project / "data-science/src/network.py").read_text()
+    assert 'BASE_MODEL = "convnext_tiny"' in (sdk_project / "mlops/azureml/train/pipeline.py").read_text()
+    assert copier.copy(tmp_path / "default", project_type="cv").answers["cv_base_model"] == "resnet50"
 
 
 def test_the_nlp_base_model_answer_reaches_local_runs_and_azure_ml_pipelines(copier, tmp_path):
