@@ -169,3 +169,40 @@ def report_registration(job_name: str, registration: Mapping[str, Any], model_na
     else:
         print(f"Training job {job_name} did not register a new model: {reason}".rstrip())
     publish(job_name=job_name, registered=str(registered).lower(), model_name=name, model_version=version)
+
+
+def distributed_step(
+    name: str,
+    arguments: list[Any],
+    *,
+    inputs: list[Any],
+    outputs: list[Any],
+    source_directory: Path,
+    run_config: Any,
+    compute: str,
+    nodes: int,
+    processes_per_node: int,
+) -> Any:
+    """An SDK v1 pipeline step that runs ``python <name>.py <arguments>`` with PyTorch distribution:
+    ``processes_per_node`` processes (one per GPU) on each of ``nodes`` nodes, which set RANK, WORLD_SIZE,
+    LOCAL_RANK and the master address as torchrun does. SDK v1 takes both when the pipeline is built: its
+    pipeline parameters cannot change a process count."""
+    from azureml.core import ScriptRunConfig
+    from azureml.core.runconfig import PyTorchConfiguration
+    from azureml.pipeline.steps import CommandStep
+
+    config = ScriptRunConfig(
+        source_directory=str(source_directory),
+        compute_target=compute,
+        environment=run_config.environment,
+        distributed_job_config=PyTorchConfiguration(process_count=nodes * processes_per_node, node_count=nodes),
+    )
+    return CommandStep(
+        name=name,
+        command=[f"python {name}.py", *arguments],
+        runconfig=config,
+        inputs=inputs,
+        outputs=outputs,
+        compute_target=compute,
+        allow_reuse=True,
+    )
