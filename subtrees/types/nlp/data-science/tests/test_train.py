@@ -77,3 +77,67 @@ def test_rejects_unusable_data_and_bad_arguments(
     assert train.main(["--train-data", str(tmp_path), "--model-output", str(tmp_path / "m"), *extra]) == 1
     assert message in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+TINY = ("--batch-size", "4", "--learning-rate", "1e-4", "--max-length", "24")
+
+
+def test_accumulates_gradients_over_the_batches_asked_for(
+    tmp_path: Path, split_data: tuple[Path, Path], base_model: Path
+) -> None:
+    with mlflow.start_run() as run:
+        train_into(
+            tmp_path / "model", split_data[0], base_model, *TINY, "--max-steps", "2", "--accumulation-steps", "2"
+        )
+
+    logged = mlflow.get_run(run.info.run_id).data
+    assert logged.params["accumulation_steps"] == "2"
+    assert logged.metrics["training_steps"] == 2  # optimiser steps, each over 2 batches of 4 texts
+
+
+def test_fp16_is_refused_without_a_gpu_and_bf16_trains_on_the_cpu(
+    tmp_path: Path, split_data: tuple[Path, Path], base_model: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--train-data", str(split_data[0]), "--model-output", str(tmp_path / "m"), "--base-model", str(base_model)]
+
+    assert train.main([*argv, *TINY, "--max-steps", "1", "--precision", "fp16"]) == 1
+    assert "--precision fp16 needs a GPU" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+    train_into(tmp_path / "bf16", split_data[0], base_model, *TINY, "--max-steps", "1", "--precision", "bf16")
+    assert (tmp_path / "bf16" / "MLmodel").is_file()
+
+
+class Preempted(Exception):
+    """What a low-priority node's eviction is to the training: the process stops after a checkpoint."""
+
+
+def test_a_preempted_run_resumes_from_the_newest_checkpoint(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    split_data: tuple[Path, Path],
+    base_model: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from transformers import Trainer
+
+    checkpoints = tmp_path / "checkpoints"
+    options = (*TINY, "--max-steps", "2", "--checkpoint-dir", str(checkpoints), "--checkpoint-steps", "1")
+    save = Trainer._save_checkpoint
+
+    def save_then_stop(self: Trainer, *args: object, **kwargs: object) -> None:
+        save(self, *args, **kwargs)
+        raise Preempted
+
+    monkeypatch.setattr(Trainer, "_save_checkpoint", save_then_stop)
+    with pytest.raises(Preempted):
+        train_into(tmp_path / "model", split_data[0], base_model, *options)
+    assert [path.name for path in checkpoints.iterdir()] == ["checkpoint-1"]
+    monkeypatch.setattr(Trainer, "_save_checkpoint", save)
+    capsys.readouterr()
+
+    with mlflow.start_run() as run:  # the job started again, with the same folders
+        train_into(tmp_path / "model", split_data[0], base_model, *options)
+
+    assert f'"resuming_from": "{checkpoints / "checkpoint-1"}"' in capsys.readouterr().out
+    assert mlflow.get_run(run.info.run_id).data.metrics["training_steps"] == 2
+    assert [path.name for path in checkpoints.iterdir()] == ["checkpoint-2"]  # only the newest is kept
