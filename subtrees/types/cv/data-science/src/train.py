@@ -308,7 +308,9 @@ def train_epochs(
             if validation_batches is not None:
                 metrics["validation_accuracy"] = validate(classifier, validation_batches, step, processes)
             score = metrics.get("validation_accuracy", metrics["train_accuracy"])
-            if validation_batches is None or score > best["accuracy"]:
+            if validation_batches is None:  # nothing to choose by: the last epoch's weights are kept
+                best = {"accuracy": score, "epoch": epoch + 1, "weights": None}
+            elif score > best["accuracy"]:
                 weights = {name: value.detach().to("cpu", copy=True) for name, value in classifier.state_dict().items()}
                 best = {"accuracy": score, "epoch": epoch + 1, "weights": weights}
             if processes.is_main:
