@@ -215,8 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         or args.max_length < 8
     ):
         print(
-            "error: --epochs must be positive, --max-steps at least 0, --batch-size and --accumulation-steps "
-            "at least 1 and --max-length at least 8",
+            "error: --epochs must be positive, --max-steps at least 0, --batch-size at least 1, "
+            "--accumulation-steps at least 1 and --max-length at least 8",
             file=sys.stderr,
         )
         return 1
