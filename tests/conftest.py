@@ -18,6 +18,8 @@ FACTORY_PATHS = ("copier.yml", "template", "subtrees", "extensions", ".gitignore
 sys.path.insert(0, str(ROOT / "extensions"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from fakes.fixture import fake_cli  # noqa: E402, F401  (fake `az` and `gh` on PATH, for any test)
+
 
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()

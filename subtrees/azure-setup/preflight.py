@@ -173,14 +173,14 @@ class Preflight:
             )
 
     def providers(self, env: Environment, subscription: str) -> Iterator[Check]:
-        missing = []
-        for namespace in RESOURCE_PROVIDERS:
-            state, _ = self.az("provider", "show", "--namespace", namespace, "--subscription", subscription)
-            if (state or {}).get("registrationState") != "Registered":
-                missing.append(namespace)
-        if missing:
+        listed, reason = self.az("provider", "list", "--subscription", subscription)
+        registered = {item.get("namespace") for item in listed or [] if item.get("registrationState") == "Registered"}
+        missing = [namespace for namespace in RESOURCE_PROVIDERS if namespace not in registered]
+        if listed is None:
+            yield Check(False, f"{env.name}: could not list the resource providers ({reason})", "az login")
+        elif missing:
             fix = " && ".join(
-                f"az provider register --namespace {namespace} --subscription {subscription}" for namespace in missing
+                f"az provider register --namespace {name} --subscription {subscription}" for name in missing
             )
             yield Check(False, f"{env.name}: resource providers not registered: {', '.join(missing)}", fix)
         else:

@@ -47,7 +47,9 @@ def account_show(fake: Fake, call: Call) -> None:
         raise done(account)
     found = fake.state["subscriptions"].get(wanted)
     if found is None:
-        raise Answer(1, stderr=f"ERROR: Subscription '{wanted}' not found. Check the spelling and casing and try again.\n")
+        raise Answer(
+            1, stderr=f"ERROR: Subscription '{wanted}' not found. Check the spelling and casing and try again.\n"
+        )
     raise done(dict(found, user=account["user"]))
 
 
@@ -62,6 +64,11 @@ def provider_show(fake: Fake, call: Call) -> None:
     raise done({"namespace": namespace, "registrationState": state})
 
 
+def provider_list(fake: Fake, call: Call) -> None:
+    states = fake.state.setdefault("providers", {}).get(subscription_of(fake, call), {})
+    raise done([{"namespace": namespace, "registrationState": state} for namespace, state in sorted(states.items())])
+
+
 def provider_register(fake: Fake, call: Call) -> None:
     namespace = call.need("--namespace", "-n")
     fake.state.setdefault("providers", {}).setdefault(subscription_of(fake, call), {})[namespace] = "Registered"
@@ -73,7 +80,9 @@ def group_show(fake: Fake, call: Call) -> None:
     key = group_id(subscription_of(fake, call), call.need("--name", "-n", "--resource-group", "-g"))
     group = fake.state.setdefault("groups", {}).get(key)
     if group is None:
-        raise Answer(3, stderr=f"ERROR: (ResourceGroupNotFound) Resource group '{key.rsplit('/', 1)[1]}' could not be found.\n")
+        raise Answer(
+            3, stderr=f"ERROR: (ResourceGroupNotFound) Resource group '{key.rsplit('/', 1)[1]}' could not be found.\n"
+        )
     raise done(group)
 
 
@@ -81,14 +90,21 @@ def group_create(fake: Fake, call: Call) -> None:
     name = call.need("--name", "-n")
     key = group_id(subscription_of(fake, call), name)
     tags = dict(tag.split("=", 1) for tag in call.all("--tags"))
-    fake.state.setdefault("groups", {})[key] = {"id": key, "name": name, "location": call.need("--location", "-l"), "tags": tags}
+    fake.state.setdefault("groups", {})[key] = {
+        "id": key,
+        "name": name,
+        "location": call.need("--location", "-l"),
+        "tags": tags,
+    }
     raise done(fake.state["groups"][key], changed=True)
 
 
 def _require_group(fake: Fake, call: Call) -> str:
     key = group_id(subscription_of(fake, call), call.need("--resource-group", "-g"))
     if key not in fake.state.setdefault("groups", {}):
-        raise Answer(3, stderr=f"ERROR: (ResourceGroupNotFound) Resource group '{key.rsplit('/', 1)[1]}' could not be found.\n")
+        raise Answer(
+            3, stderr=f"ERROR: (ResourceGroupNotFound) Resource group '{key.rsplit('/', 1)[1]}' could not be found.\n"
+        )
     return key
 
 
@@ -100,8 +116,8 @@ def _refuse_if_locked(fake: Fake, group: str) -> None:
     if _locked(fake, group):
         raise Answer(
             1,
-            stderr="ERROR: (ScopeLocked) The scope cannot perform write operation because following scope(s) are locked: "
-            f"'{group}'. Please remove the lock and try again.\n",
+            stderr="ERROR: (ScopeLocked) The scope cannot perform write operation because following scope(s) are "
+            f"locked: '{group}'. Please remove the lock and try again.\n",
         )
 
 
@@ -113,7 +129,12 @@ def lock_list(fake: Fake, call: Call) -> None:
 def lock_create(fake: Fake, call: Call) -> None:
     group = _require_group(fake, call)
     name = call.need("--name", "-n")
-    lock = {"name": name, "level": call.need("--lock-type", "-t"), "notes": call.get("--notes"), "id": f"{group}/providers/Microsoft.Authorization/locks/{name}"}
+    lock = {
+        "name": name,
+        "level": call.need("--lock-type", "-t"),
+        "notes": call.get("--notes"),
+        "id": f"{group}/providers/Microsoft.Authorization/locks/{name}",
+    }
     fake.state.setdefault("locks", {}).setdefault(group, {})[name] = lock
     raise done(lock, changed=True)
 
@@ -177,8 +198,16 @@ def credential_write(fake: Fake, call: Call) -> None:
     issuer, subject = call.need("--issuer"), call.need("--subject")
     for other in credentials.values():
         if other["name"] != name and (other["issuer"], other["subject"]) == (issuer, subject):
-            raise bad_request("(BadRequest) A federated identity credential with this issuer and subject already exists.")
-    credential = {"name": name, "issuer": issuer, "subject": subject, "audiences": call.all("--audiences"), "id": f"{key}/federatedIdentityCredentials/{name}"}
+            raise bad_request(
+                "(BadRequest) A federated identity credential with this issuer and subject already exists."
+            )
+    credential = {
+        "name": name,
+        "issuer": issuer,
+        "subject": subject,
+        "audiences": call.all("--audiences"),
+        "id": f"{key}/federatedIdentityCredentials/{name}",
+    }
     credentials[name] = credential
     raise done(credential, changed=True)
 
@@ -204,7 +233,8 @@ def assignment_list(fake: Fake, call: Call) -> None:
     found = [
         item
         for item in fake.state.setdefault("role_assignments", [])
-        if (scope is None or item["scope"].lower() == scope.lower()) and (assignee is None or item["principalId"] == assignee)
+        if (scope is None or item["scope"].lower() == scope.lower())
+        and (assignee is None or item["principalId"] == assignee)
     ]
     raise done(found)
 
@@ -217,7 +247,10 @@ def assignment_create(fake: Fake, call: Call) -> None:
     if call.has("--condition") and call.get("--condition-version") != "2.0":
         raise bad_request("--condition-version 2.0 is required with --condition")
     assignments = fake.state.setdefault("role_assignments", [])
-    if any(item["scope"] == scope and item["principalId"] == principal and item["roleDefinitionId"].endswith(role) for item in assignments):
+    if any(
+        item["scope"] == scope and item["principalId"] == principal and item["roleDefinitionId"].endswith(role)
+        for item in assignments
+    ):
         raise bad_request("(RoleAssignmentExists) The role assignment already exists.")
     assignment = {
         "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{new_id(scope, principal, role)}",
@@ -238,20 +271,26 @@ def assignment_update(fake: Fake, call: Call) -> None:
     wanted = json.loads(Path(call.need("--role-assignment")).read_text())
     for index, item in enumerate(fake.state.setdefault("role_assignments", [])):
         if item["id"] == wanted["id"]:
-            fake.state["role_assignments"][index] = dict(item, condition=wanted.get("condition"), conditionVersion=wanted.get("conditionVersion"))
+            fake.state["role_assignments"][index] = dict(
+                item, condition=wanted.get("condition"), conditionVersion=wanted.get("conditionVersion")
+            )
             raise done(fake.state["role_assignments"][index], changed=True)
     raise not_found(wanted["id"])
 
 
 def assignment_delete(fake: Fake, call: Call) -> None:
     ids = call.all("--ids")
-    fake.state["role_assignments"] = [item for item in fake.state.setdefault("role_assignments", []) if item["id"] not in ids]
+    fake.state["role_assignments"] = [
+        item for item in fake.state.setdefault("role_assignments", []) if item["id"] not in ids
+    ]
     raise done(changed=True)
 
 
 def definition_list(fake: Fake, call: Call) -> None:
     name = call.get("--name", "-n")
-    found = [item for item in fake.state.setdefault("role_definitions", []) if name in (None, item["roleName"], item["name"])]
+    found = [
+        item for item in fake.state.setdefault("role_definitions", []) if name in (None, item["roleName"], item["name"])
+    ]
     raise done(found)
 
 
@@ -260,7 +299,9 @@ def definition_write(fake: Fake, call: Call) -> None:
     definitions = fake.state.setdefault("role_definitions", [])
     existing = next((item for item in definitions if item["roleName"] == body["Name"]), None)
     if call.words[-1] == "create" and existing:
-        raise bad_request(f"(RoleDefinitionWithSameNameExists) A custom role with the same name '{body['Name']}' already exists.")
+        raise bad_request(
+            f"(RoleDefinitionWithSameNameExists) A custom role with the same name '{body['Name']}' already exists."
+        )
     if call.words[-1] == "update" and not existing:
         raise not_found(body["Name"])
     guid = existing["name"] if existing else new_id("role", body["Name"])
@@ -271,7 +312,14 @@ def definition_write(fake: Fake, call: Call) -> None:
         "roleType": "CustomRole",
         "description": body.get("Description"),
         "assignableScopes": body["AssignableScopes"],
-        "permissions": [{"actions": body["Actions"], "notActions": body.get("NotActions", []), "dataActions": [], "notDataActions": []}],
+        "permissions": [
+            {
+                "actions": body["Actions"],
+                "notActions": body.get("NotActions", []),
+                "dataActions": [],
+                "notDataActions": [],
+            }
+        ],
     }
     if existing:
         definitions.remove(existing)
@@ -299,8 +347,15 @@ def storage_create(fake: Fake, call: Call) -> None:
     name = key.rsplit("/", 1)[1]
     if name in fake.state.get("taken_names", []):
         raise bad_request(f"(StorageAccountAlreadyTaken) The storage account named {name} is already taken.")
-    options = {option.lstrip("-"): (values[0] if len(values) == 1 else values) for option, values in call.options.items()}
-    fake.state.setdefault("storage_accounts", {})[key] = {"id": key, "name": name, "settings": options, "blobService": {}}
+    options = {
+        option.lstrip("-"): (values[0] if len(values) == 1 else values) for option, values in call.options.items()
+    }
+    fake.state.setdefault("storage_accounts", {})[key] = {
+        "id": key,
+        "name": name,
+        "settings": options,
+        "blobService": {},
+    }
     raise done(fake.state["storage_accounts"][key], changed=True)
 
 
@@ -314,7 +369,11 @@ def blob_service_update(fake: Fake, call: Call) -> None:
 
 
 def container_show(fake: Fake, call: Call) -> None:
-    key = _storage_key(fake, call, ("--storage-account",)) + "/blobServices/default/containers/" + call.need("--name", "-n")
+    key = (
+        _storage_key(fake, call, ("--storage-account",))
+        + "/blobServices/default/containers/"
+        + call.need("--name", "-n")
+    )
     found = fake.state.setdefault("containers", {}).get(key)
     if found is None:
         raise not_found(key)
@@ -334,6 +393,30 @@ def check_name(fake: Fake, call: Call) -> None:
     name = call.need("--name", "-n")
     taken = name in fake.state.get("taken_names", [])
     raise done({"nameAvailable": not taken, "reason": "AlreadyExists" if taken else None, "message": None})
+
+
+def resource_show(fake: Fake, call: Call) -> None:
+    """Resources the infrastructure code would create (a container registry, a Key Vault, an online endpoint):
+    a test puts their ids into state["resources"] to say they exist."""
+    kinds = {"acr": "Microsoft.ContainerRegistry/registries", "keyvault": "Microsoft.KeyVault/vaults"}
+    if call.words[0] == "resource":
+        key = call.need("--ids")
+    else:
+        group = group_id(subscription_of(fake, call), call.need("--resource-group", "-g"))
+        key = f"{group}/providers/{kinds[call.words[0]]}/{call.need('--name', '-n')}"
+    found = fake.state.get("resources", {}).get(key)
+    if found is None:
+        raise not_found(key)
+    raise done(found)
+
+
+def deleted_vaults(fake: Fake, call: Call) -> None:
+    raise done(
+        [
+            {"name": name, "properties": {"scheduledPurgeDate": "2026-12-01T00:00:00Z"}}
+            for name in fake.state.get("deleted_vaults", [])
+        ]
+    )
 
 
 def extension_show(fake: Fake, call: Call) -> None:
@@ -375,7 +458,9 @@ def endpoint_write(fake: Fake, call: Call) -> None:
         workloadIdentityFederationIssuer=DEVOPS_ISSUER.format(tenant=body["authorization"]["parameters"]["tenantid"]),
         workloadIdentityFederationSubject=f"/eid1/c/pub/t/{organization_id}/a/ado/sc/{organization_id}/{endpoint_id}",
     )
-    endpoint = dict(body, id=endpoint_id, authorization={"scheme": body["authorization"]["scheme"], "parameters": parameters})
+    endpoint = dict(
+        body, id=endpoint_id, authorization={"scheme": body["authorization"]["scheme"], "parameters": parameters}
+    )
     endpoints[body["name"]] = endpoint
     raise done(endpoint, changed=True)
 
@@ -430,7 +515,12 @@ def pipelines_create(fake: Fake, call: Call) -> None:
     name = call.need("--name")
     if name in pipelines:
         raise bad_request(f"Pipeline with name {name} already exists.")
-    pipelines[name] = {"id": len(pipelines) + 1, "name": name, "path": call.need("--yaml-path"), "queueStatus": "enabled"}
+    pipelines[name] = {
+        "id": len(pipelines) + 1,
+        "name": name,
+        "path": call.need("--yaml-path"),
+        "queueStatus": "enabled",
+    }
     raise done(pipelines[name], changed=True)
 
 
@@ -444,7 +534,10 @@ def rest(fake: Fake, call: Call) -> None:
     if url.netloc != "dev.azure.com":
         raise Answer(2, stderr=f"fake az: no model for {method.upper()} {url.geturl()} (add a recorded answer)\n")
     if call.get("--resource") != "499b84ac-1321-427f-aa17-267ca6975798":
-        raise Answer(1, stderr="ERROR: Unauthorized: az rest needs --resource 499b84ac-1321-427f-aa17-267ca6975798 for Azure DevOps\n")
+        raise Answer(
+            1,
+            stderr="ERROR: Unauthorized: az rest needs --resource 499b84ac-1321-427f-aa17-267ca6975798\n",
+        )
     parts = url.path.strip("/").split("/")
     organization, project_name, api = parts[0], parts[1], parts[3:]
     project = fake.state.setdefault("devops", {}).get(f"https://dev.azure.com/{organization}/{project_name}")
@@ -454,20 +547,35 @@ def rest(fake: Fake, call: Call) -> None:
     if api[:2] == ["distributedtask", "environments"]:
         environments = project.setdefault("environments", {})
         if method == "get":
-            raise done({"count": 1, "value": [env for env in environments.values() if query.get("name") in (None, env["name"])]})
-        environments[body["name"]] = {"id": len(environments) + 1, "name": body["name"], "description": body.get("description")}
+            raise done(
+                {
+                    "count": 1,
+                    "value": [env for env in environments.values() if query.get("name") in (None, env["name"])],
+                }
+            )
+        environments[body["name"]] = {
+            "id": len(environments) + 1,
+            "name": body["name"],
+            "description": body.get("description"),
+        }
         raise done(environments[body["name"]], changed=True)
     if api[:3] == ["pipelines", "checks", "configurations"]:
         checks = project.setdefault("checks", [])
         if method == "get":
-            found = [c for c in checks if c["resource"]["type"] == query.get("resourceType") and c["resource"]["id"] == query.get("resourceId")]
+            found = [
+                c
+                for c in checks
+                if c["resource"]["type"] == query.get("resourceType") and c["resource"]["id"] == query.get("resourceId")
+            ]
             raise done({"count": len(found), "value": found})
         check = dict(body, id=len(checks) + 1)
         checks.append(check)
         raise done(check, changed=True)
     if api[:2] == ["pipelines", "pipelinepermissions"]:
         key = "/".join(api[2:4])
-        permissions = project.setdefault("permissions", {}).setdefault(key, {"resource": {"type": api[2], "id": api[3]}, "pipelines": []})
+        permissions = project.setdefault("permissions", {}).setdefault(
+            key, {"resource": {"type": api[2], "id": api[3]}, "pipelines": []}
+        )
         if method == "get":
             raise done(permissions)
         known = {item["id"] for item in permissions["pipelines"]}
@@ -480,6 +588,7 @@ HANDLERS: dict[tuple[str, ...], Any] = {
     ("account", "show"): account_show,
     ("login",): login,
     ("provider", "show"): provider_show,
+    ("provider", "list"): provider_list,
     ("provider", "register"): provider_register,
     ("group", "show"): group_show,
     ("group", "create"): group_create,
@@ -506,6 +615,10 @@ HANDLERS: dict[tuple[str, ...], Any] = {
     ("storage", "container-rm", "show"): container_show,
     ("storage", "container-rm", "create"): container_create,
     ("acr", "check-name"): check_name,
+    ("acr", "show"): resource_show,
+    ("keyvault", "show"): resource_show,
+    ("keyvault", "list-deleted"): deleted_vaults,
+    ("resource", "show"): resource_show,
     ("keyvault", "check-name"): check_name,
     ("extension", "show"): extension_show,
     ("devops", "project", "show"): project_show,

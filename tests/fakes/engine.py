@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,27 +39,24 @@ def done(stdout: Any = None, changed: bool = False) -> Answer:
     return Answer(0, stdout, changed=changed)
 
 
-@dataclass
 class Call:
     """One invocation: the command words and its options, as a handler reads them."""
 
-    tool: str
-    argv: list[str]
-    stdin: str
-    single_valued: frozenset[str] = frozenset()
-    words: list[str] = field(default_factory=list)
-    options: dict[str, list[str]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        """Words before the first option, then options with their values. An option of `single_valued` takes
-        one value (gh's style, with positional words after it); any other takes all values up to the next
-        option (az's style: --tags a=1 b=2)."""
+    def __init__(self, tool: str, argv: list[str], stdin: str, single_valued: frozenset[str] = frozenset()) -> None:
+        """Words are the tokens before and between options; options keep their values. An option of
+        `single_valued` takes one value (gh's style, with positional words after it); any other takes all
+        values up to the next option (az's style: --tags a=1 b=2)."""
+        self.tool = tool
+        self.argv = argv
+        self.stdin = stdin
+        self.words: list[str] = []
+        self.options: dict[str, list[str]] = {}
         current = None
-        for token in self.argv:
+        for token in argv:
             if token.startswith("-") and len(token) > 1 and not _is_number(token):
                 current = token
                 self.options.setdefault(current, [])
-            elif current is not None and not (current in self.single_valued and self.options[current]):
+            elif current is not None and not (current in single_valued and self.options[current]):
                 self.options[current].append(token)
             else:
                 self.words.append(token)
@@ -141,11 +137,15 @@ class Fake:
             if _matches(rule["match"], call.argv):
                 rule["seen"] = rule.get("seen", 0) + 1
                 if rule["seen"] == rule.get("occurrence", rule["seen"]):
-                    return Answer(rule.get("exit", 1), stderr=rule.get("stderr", "ERROR: (InternalError) injected failure\n"))
+                    return Answer(
+                        rule.get("exit", 1), stderr=rule.get("stderr", "ERROR: (InternalError) injected failure\n")
+                    )
         for rule in self.control.get("script", []):
             if _matches(rule["match"], call.argv) and rule.get("times", 1) != 0:
                 rule["times"] = rule.get("times", 1) - 1
-                return Answer(rule.get("exit", 0), rule.get("stdout"), rule.get("stderr", ""), rule.get("changed", False))
+                return Answer(
+                    rule.get("exit", 0), rule.get("stdout"), rule.get("stderr", ""), rule.get("changed", False)
+                )
         for rule in self.control.get("recorded", []):
             if _matches(rule["match"], call.argv):
                 return Answer(rule.get("exit", 0), rule.get("stdout"), rule.get("stderr", ""))
@@ -153,12 +153,14 @@ class Fake:
 
 
 def _matches(pattern: list[str], argv: list[str]) -> bool:
-    """Whether every token of `pattern` appears in `argv`, in this order."""
+    """Whether every token of `pattern` appears in `argv`, in this order ("~text": a token containing text)."""
     position = 0
     for token in pattern:
-        try:
-            position = argv.index(token, position) + 1
-        except ValueError:
+        for index in range(position, len(argv)):
+            if argv[index] == token or (token.startswith("~") and token[1:] in argv[index]):
+                position = index + 1
+                break
+        else:
             return False
     return True
 

@@ -45,13 +45,20 @@ WORLD: dict[str, Any] = {
             "id": "55555555-5555-4555-8555-555555555555",
             "name": "my-mlops-project",
             "organization_id": "66666666-6666-4666-8666-666666666666",
-            "repositories": {"my-mlops-project": {"id": "77777777-7777-4777-8777-777777777777", "name": "my-mlops-project"}},
+            "repositories": {
+                "my-mlops-project": {"id": "77777777-7777-4777-8777-777777777777", "name": "my-mlops-project"}
+            },
         }
     },
-    "devops_users": {"admin@contoso.com": {"id": "88888888-8888-4888-8888-888888888888", "user": {"principalName": "admin@contoso.com"}}},
+    "devops_users": {
+        "admin@contoso.com": {
+            "id": "88888888-8888-4888-8888-888888888888",
+            "user": {"principalName": "admin@contoso.com"},
+        }
+    },
 }
 
-WRAPPER = """#!{python}
+WRAPPER = """#!{python} -SE
 import sys
 sys.path.insert(0, {tests!r})
 from fakes.engine import run
@@ -128,7 +135,9 @@ class FakeCli:
 
     def script(self, *match: str, stdout: Any = None, stderr: str = "", exit_code: int = 0, times: int = 1) -> None:
         """Answer the next `times` calls matching `match` with this output (before the model answers)."""
-        self._control("script", {"match": list(match), "stdout": stdout, "stderr": stderr, "exit": exit_code, "times": times})
+        self._control(
+            "script", {"match": list(match), "stdout": stdout, "stderr": stderr, "exit": exit_code, "times": times}
+        )
 
     def use_recorded(self, name: str) -> None:
         """Answer read-only calls from fakes/recorded/<name>.json (a list of {match, stdout, exit})."""

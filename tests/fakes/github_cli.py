@@ -10,13 +10,32 @@ from fakes.engine import Answer, Call, Fake, done
 
 # gh options that take one value; words after them are positional (gh api <path>, gh variable set <name>).
 SINGLE_VALUED = frozenset(
-    ["--method", "-X", "--input", "-f", "-F", "--raw-field", "--field", "-H", "--header", "--jq", "-q", "--repo", "-R",
-     "--env", "-e", "--body", "-b", "--json", "--hostname"]
+    [
+        "--method",
+        "-X",
+        "--input",
+        "-f",
+        "-F",
+        "--raw-field",
+        "--field",
+        "-H",
+        "--header",
+        "--jq",
+        "-q",
+        "--repo",
+        "-R",
+        "--env",
+        "-e",
+        "--body",
+        "-b",
+        "--json",
+        "--hostname",
+    ]
 )
 
 
 def missing(path: str) -> Answer:
-    return Answer(1, {"message": "Not Found", "status": "404"}, f"gh: Not Found (HTTP 404)\n")
+    return Answer(1, {"message": "Not Found", "status": "404"}, "gh: Not Found (HTTP 404)\n")
 
 
 def handle(fake: Fake, call: Call) -> None:
@@ -84,9 +103,9 @@ def api(fake: Fake, github: dict, call: Call) -> None:
     if parts[5] == "deployment-branch-policies" and name in environments:
         policies = repo.setdefault("branch_policies", {}).setdefault(name, [])
         if method == "POST":
-            if not environments[name]["deployment_branch_policy"] or not environments[name]["deployment_branch_policy"].get(
-                "custom_branch_policies"
-            ):
+            if not environments[name]["deployment_branch_policy"] or not environments[name][
+                "deployment_branch_policy"
+            ].get("custom_branch_policies"):
                 raise Answer(1, stderr="gh: Custom branch policies are not enabled for this environment (HTTP 422)\n")
             policy = {"id": len(policies) + 1, "name": body["name"], "type": body.get("type", "branch")}
             policies.append(policy)
@@ -103,7 +122,13 @@ def environment(github: dict, name: str, body: dict) -> dict:
         for reviewer in body["reviewers"]:
             known = {entry["id"]: entry for entry in list(github.get("users", {}).values()) + [github["user"]]}
             reviewers.append({"type": reviewer["type"], "reviewer": known.get(reviewer["id"], {"id": reviewer["id"]})})
-        rules.append({"type": "required_reviewers", "prevent_self_review": bool(body.get("prevent_self_review")), "reviewers": reviewers})
+        rules.append(
+            {
+                "type": "required_reviewers",
+                "prevent_self_review": bool(body.get("prevent_self_review")),
+                "reviewers": reviewers,
+            }
+        )
     if body.get("deployment_branch_policy"):
         rules.append({"type": "branch_policy"})
     return {"name": name, "protection_rules": rules, "deployment_branch_policy": body.get("deployment_branch_policy")}

@@ -104,12 +104,18 @@ def subscription(runner: Runner, subscription_id: str) -> dict:
     return result.json()
 
 
+def registered_providers(runner: Runner, subscription_id: str) -> set[str]:
+    """The resource provider namespaces registered in a subscription."""
+    listed = runner.read("az", "provider", "list", "--subscription", subscription_id, "--output", "json")
+    return {
+        item.get("namespace", "") for item in (listed.json() or []) if item.get("registrationState") == "Registered"
+    }
+
+
 def ensure_providers(runner: Runner, subscription_id: str) -> None:
+    registered = registered_providers(runner, subscription_id)
     for namespace in RESOURCE_PROVIDERS:
-        state = runner.read(
-            "az", "provider", "show", "--namespace", namespace, "--subscription", subscription_id, "--output", "json"
-        )
-        if (state.json() or {}).get("registrationState") != "Registered":
+        if namespace not in registered:
             runner.change("az", "provider", "register", "--namespace", namespace, "--subscription", subscription_id)
 
 
@@ -179,36 +185,51 @@ def normalized(condition: str | None) -> str:
     return re.sub(r"\s+", " ", condition or "").strip()
 
 
-def ensure_grants(runner: Runner, principal: Principal, grants: list[Grant], role_ids: dict[str, str]) -> None:
-    """Create the role assignments of `grants` for `principal`; update the condition of one that differs."""
-    for scope in sorted({grant.scope for grant in grants}):
-        subscription_id = scope.split("/")[2]
-        listed = runner.read(
-            "az", "role", "assignment", "list", "--scope", scope, "--subscription", subscription_id, "--output", "json"
-        )
-        mine = [
-            item
-            for item in (listed.json() or [])
-            if item.get("principalId") == principal.principal_id and (item.get("scope") or "").lower() == scope.lower()
-        ]
-        for grant in [grant for grant in grants if grant.scope == scope]:
-            wanted_role = role_ids.get(grant.role, grant.role)
-            same_role = [item for item in mine if role_id(item.get("roleDefinitionId", "")) == wanted_role.lower()]
-            if any(normalized(item.get("condition")) == normalized(grant.condition) for item in same_role):
-                continue
-            if same_role:
-                updated = dict(
-                    same_role[0], condition=grant.condition or None, conditionVersion="2.0" if grant.condition else None
-                )
-                with runner.json_file(updated) as path:
-                    runner.change("az", "role", "assignment", "update", "--role-assignment", path, "--output", "none")
-                continue
-            options = ["--condition", grant.condition, "--condition-version", "2.0"] if grant.condition else []
-            runner.change(
-                "az", "role", "assignment", "create", "--assignee-object-id", principal.principal_id,
-                "--assignee-principal-type", "ServicePrincipal", "--role", wanted_role, "--scope", scope,
-                "--description", grant.why[:1000], *options, "--output", "none",
+class Assignments:
+    """The role assignments at each scope, listed once per run for every identity."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.by_scope: dict[str, list[dict]] = {}
+
+    def at(self, scope: str) -> list[dict]:
+        if scope not in self.by_scope:
+            listed = self.runner.read(
+                "az", "role", "assignment", "list", "--scope", scope, "--subscription", scope.split("/")[2],
+                "--output", "json",
             )  # fmt: skip
+            self.by_scope[scope] = [
+                item for item in (listed.json() or []) if (item.get("scope") or "").lower() == scope.lower()
+            ]
+        return self.by_scope[scope]
+
+
+def ensure_grants(
+    runner: Runner, existing: Assignments, principal: Principal, grants: list[Grant], role_ids: dict[str, str]
+) -> None:
+    """Create the role assignments of `grants` for `principal`; update the condition of one that differs."""
+    for grant in grants:
+        wanted_role = role_ids.get(grant.role, grant.role)
+        same_role = [
+            item
+            for item in existing.at(grant.scope)
+            if item.get("principalId") == principal.principal_id
+            and role_id(item.get("roleDefinitionId", "")) == wanted_role.lower()
+        ]
+        if any(normalized(item.get("condition")) == normalized(grant.condition) for item in same_role):
+            continue
+        if same_role:
+            version = "2.0" if grant.condition else None
+            updated = dict(same_role[0], condition=grant.condition or None, conditionVersion=version)
+            with runner.json_file(updated) as path:
+                runner.change("az", "role", "assignment", "update", "--role-assignment", path, "--output", "none")
+            continue
+        options = ["--condition", grant.condition, "--condition-version", "2.0"] if grant.condition else []
+        runner.change(
+            "az", "role", "assignment", "create", "--assignee-object-id", principal.principal_id,
+            "--assignee-principal-type", "ServicePrincipal", "--role", wanted_role, "--scope", grant.scope,
+            "--description", grant.why[:1000], *options, "--output", "none",
+        )  # fmt: skip
 
 
 def ensure_custom_role(runner: Runner, role: CustomRole) -> str:
@@ -314,9 +335,10 @@ class AzureSetup:
         for env in self.environments.values():
             ensure_state_storage(self.runner, env, self.subscriptions[env.name])
         role_ids = {role.name: ensure_custom_role(self.runner, role) for role in self.plan.custom_roles}
+        existing = Assignments(self.runner)
         for key, principal in principals.items():
             grants = [grant for grant in self.plan.grants if grant.identity == key]
-            ensure_grants(self.runner, principal, grants, role_ids)
+            ensure_grants(self.runner, existing, principal, grants, role_ids)
         return principals
 
     def add_service_connection_trusts(self, trusts: list[Trust]) -> None:
