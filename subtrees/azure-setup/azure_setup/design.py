@@ -64,6 +64,11 @@ RESOURCE_PROVIDERS = (
 LOCK_NAME = "ci-identities-read-only"
 
 
+def action_matches(action: str) -> str:
+    """The condition clause that targets `action`."""
+    return "ActionMatches{'" + action + "'}"
+
+
 def delegation_condition(role_ids: set[str] | dict[str, str]) -> str:
     """The condition that lets an RBAC administrator add or remove assignments of `role_ids` to service
     principals, and nothing else; its form is the one of
@@ -72,10 +77,11 @@ def delegation_condition(role_ids: set[str] | dict[str, str]) -> str:
 
     def clause(action: str, source: str) -> str:
         attribute = f"@{source}[Microsoft.Authorization/roleAssignments"
+        roles = "{" + ids + "}"
         return (
-            f"((!(ActionMatches{{'Microsoft.Authorization/roleAssignments/{action}'}})) OR "
-            f"({attribute}:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{ids}}} AND "
-            f"{attribute}:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {{'ServicePrincipal'}}))"
+            f"((!({action_matches('Microsoft.Authorization/roleAssignments/' + action)})) OR "
+            f"({attribute}:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {roles} AND "
+            f"{attribute}:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase " + "{'ServicePrincipal'}))"
         )
 
     return f"{clause('write', 'Request')} AND {clause('delete', 'Resource')}"
@@ -84,7 +90,7 @@ def delegation_condition(role_ids: set[str] | dict[str, str]) -> str:
 def storage_account_condition(account: str) -> str:
     """The condition that limits a blob data role to one storage account, by name: it can be assigned before
     the account exists (learn.microsoft.com/azure/storage/blobs/storage-auth-abac-attributes#account-name)."""
-    not_these = " AND ".join(f"!(ActionMatches{{'{action}'}})" for action in BLOB_DATA_ACTIONS)
+    not_these = " AND ".join(f"!({action_matches(action)})" for action in BLOB_DATA_ACTIONS)
     return f"(({not_these}) OR (@Resource[Microsoft.Storage/storageAccounts:name] StringEquals '{account}'))"
 
 

@@ -99,7 +99,7 @@ def pipelines(project: Project) -> list[Pipeline]:
             if not top_level_block(text, "trigger"):
                 continue
             everything = text_with_templates(path)
-            per_environment = "ado_service_connection_${{" in everything
+            per_environment = re.search(r"ado_service_connection_\$\{", everything) is not None
             connections = {
                 env for env in ENVIRONMENTS if f"$(ado_service_connection_{env})" in everything or per_environment
             }
@@ -196,6 +196,16 @@ def connection_configuration(
     }
 
 
+def stand_in_connection(name: str) -> dict:
+    """What --dry-run pretends a new connection looks like: its issuer and subject are known only once it exists."""
+    parameters = {
+        "workloadIdentityFederationIssuer": "<issuer of the organization>",
+        "workloadIdentityFederationSubject": f"<subject of {name}>",
+    }
+    authorization = {"parameters": parameters}
+    return {"id": f"<id of {name}>", "authorization": authorization}
+
+
 def ensure_connections(
     devops: DevOps, plan: Design, principals: dict[str, Principal], subscriptions: dict[str, dict]
 ) -> tuple[dict[str, str], list[Trust]]:
@@ -229,9 +239,7 @@ def ensure_connections(
                     result = runner.change(
                         "az", "devops", "service-endpoint", "create", "--service-endpoint-configuration", file,
                         *devops.scope, "--output", "json",
-                        stand_in={"id": f"<id of {connection.name}>", "authorization": {"parameters": {
-                            "workloadIdentityFederationIssuer": "<issuer of the organization>",
-                            "workloadIdentityFederationSubject": f"<subject of {connection.name}>"}}},
+                        stand_in=stand_in_connection(connection.name),
                     )  # fmt: skip
             current = result.json()
             parameters = (current.get("authorization") or {}).get("parameters") or {}

@@ -63,7 +63,8 @@ def resolve_reviewers(runner: Runner, names: list[str]) -> list[Reviewer]:
 
 def environment_settings(name: str, reviewers: list[Reviewer]) -> dict:
     """The body of PUT /repos/{owner}/{repo}/environments/{name} (docs.github.com/rest/deployments/environments)."""
-    body: dict = {"deployment_branch_policy": {"protected_branches": False, "custom_branch_policies": True}}
+    policy = {"protected_branches": False, "custom_branch_policies": True}
+    body: dict = {"deployment_branch_policy": policy}
     if name == "prod":
         body["reviewers"] = [{"type": reviewer.type, "id": reviewer.id} for reviewer in reviewers]
     return body

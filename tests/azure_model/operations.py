@@ -1,0 +1,585 @@
+"""The Azure operations a CI job performs: from the commands it runs, the scripts those commands start (and the
+files the scripts source or import), and the infrastructure code that Terraform or Bicep deploys.
+
+Each row of TABLE maps something a job or script does (a CLI command, an azure-ai-ml or azureml-core call,
+a Terraform or Bicep step) to the operations Azure authorizes for it, with the page that documents it.
+Operations are control-plane actions or data actions (uploads and downloads on the workspace storage,
+which has shared keys off: Azure ML then uses the caller's own token).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from azure_model.ci_jobs import Job
+from azure_model.rbac import Operation
+
+ML = "Microsoft.MachineLearningServices"
+BLOB = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
+ML_DOC = "https://learn.microsoft.com/azure/role-based-access-control/permissions/ai-machine-learning#microsoftmachinelearningservices"
+BLOB_DOC = (
+    "https://learn.microsoft.com/rest/api/storageservices/authorize-with-azure-active-directory"
+    "#permissions-for-calling-data-operations"
+)
+IDENTITY_DATASTORE_DOC = (
+    "https://learn.microsoft.com/azure/machine-learning/how-to-administrate-data-authentication "
+    "(identity-based datastores: the caller's own token; azure-ai-ml _artifacts/_artifact_utilities.py "
+    "get_datastore_info uses the client's credential for them)"
+)
+REGISTRY_DOC = (
+    "https://learn.microsoft.com/azure/machine-learning/how-to-share-models-pipelines-across-workspaces-with-registries"
+)
+BACKEND_DOC = (
+    "https://developer.hashicorp.com/terraform/language/backend/azurerm (Entra ID data access, blob lease lock)"
+)
+WHAT_IF_DOC = "https://learn.microsoft.com/azure/azure-resource-manager/templates/deploy-what-if#required-permissions"
+DEPLOY_DOC = "https://learn.microsoft.com/azure/azure-resource-manager/bicep/deploy-cli"
+ROLE_ASSIGNMENT_DOC = "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-cli"
+CLI_DOC = "https://learn.microsoft.com/cli/azure/reference-index"
+
+# target kinds: where an operation lands, resolved with the names of the job's environment
+SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, WORKSPACE_STORAGE, REGISTRY, STATE_STORAGE = (
+    "subscription",
+    "resource group",
+    "workspace",
+    "workspace storage",
+    "registry",
+    "state storage",
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """Something a job does, how to recognise it, and the operations it performs."""
+
+    name: str
+    pattern: str  # a regular expression over the job's commands and scripts
+    operations: tuple[tuple[str, str, bool], ...]  # (action, target kind, data action?)
+    doc: str
+    only_for: str = ""  # "prod": only when the job works on prod (registry reads of prod deployments)
+
+    @property
+    def language(self) -> str:
+        """CLI rows read shell, the others Python."""
+        return "shell" if self.pattern.startswith(("az ", "--registry-name")) else "python"
+
+
+BLOB_READ = (f"{BLOB}/read", WORKSPACE_STORAGE, True)
+BLOB_WRITE = (f"{BLOB}/write", WORKSPACE_STORAGE, True)
+TABLE: tuple[Row, ...] = (
+    # Azure ML CLI v2 (mlops/scripts)
+    Row(
+        "az ml environment create",
+        r"az ml environment create",
+        ((f"{ML}/workspaces/environments/versions/write", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az ml data create (local path: uploaded)",
+        r"az ml data create",
+        ((f"{ML}/workspaces/data/versions/write", WORKSPACE, False), BLOB_WRITE, BLOB_READ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "az ml job create (uploads the code snapshot)",
+        r"az ml job create",
+        (
+            (f"{ML}/workspaces/jobs/write", WORKSPACE, False),
+            (f"{ML}/workspaces/codes/versions/write", WORKSPACE, False),
+            BLOB_WRITE,
+            BLOB_READ,
+        ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "az ml job show / stream",
+        r"az ml job (show|stream)",
+        ((f"{ML}/workspaces/jobs/read", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az ml job download (a job output)",
+        r"az ml job download",
+        ((f"{ML}/workspaces/jobs/read", WORKSPACE, False), BLOB_READ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "az ml model list / show",
+        r"az ml model (list|show)",
+        ((f"{ML}/workspaces/models/versions/read", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az ml model show/list --registry-name (prod deploys from the registry)",
+        r"--registry-name",
+        ((f"{ML}/registries/assets/read", REGISTRY, False),),
+        REGISTRY_DOC,
+        only_for="prod",
+    ),
+    Row(
+        "az ml model share (promotion into the registry)",
+        r"az ml model share",
+        (
+            (f"{ML}/workspaces/models/versions/read", WORKSPACE, False),
+            (f"{ML}/registries/assets/write", REGISTRY, False),
+            (f"{ML}/registries/assets/read", REGISTRY, False),
+        ),
+        REGISTRY_DOC,
+    ),
+    Row(
+        "az ml online-endpoint show / create / update / invoke",
+        r"az ml online-endpoint",
+        (
+            (f"{ML}/workspaces/onlineEndpoints/read", WORKSPACE, False),
+            (f"{ML}/workspaces/onlineEndpoints/write", WORKSPACE, False),
+            (f"{ML}/workspaces/onlineEndpoints/score/action", WORKSPACE, False),
+        ),
+        ML_DOC,
+    ),
+    Row(
+        "az ml online-deployment create / update (uploads the scoring code)",
+        r"az ml online-deployment (create|update)",
+        (
+            (f"{ML}/workspaces/onlineEndpoints/deployments/write", WORKSPACE, False),
+            (f"{ML}/workspaces/codes/versions/write", WORKSPACE, False),
+            BLOB_WRITE,
+            BLOB_READ,
+        ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "az ml batch-endpoint show / create / update",
+        r"az ml batch-endpoint (show|create|update)",
+        (
+            (f"{ML}/workspaces/batchEndpoints/read", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/write", WORKSPACE, False),
+        ),
+        ML_DOC,
+    ),
+    Row(
+        "az ml batch-deployment create / update",
+        r"az ml batch-deployment (create|update)",
+        ((f"{ML}/workspaces/batchEndpoints/deployments/write", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az ml batch-endpoint invoke (uploads a local input)",
+        r"az ml batch-endpoint invoke",
+        ((f"{ML}/workspaces/batchEndpoints/deployments/jobs/write", WORKSPACE, False), BLOB_WRITE, BLOB_READ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    # azure-ai-ml (python-sdk-v2 and the SDK scripts every Python flavour shares)
+    Row(
+        "MLClient.jobs.create_or_update (uploads code and local inputs)",
+        r"jobs\.create_or_update\(",
+        (
+            (f"{ML}/workspaces/jobs/write", WORKSPACE, False),
+            (f"{ML}/workspaces/codes/versions/write", WORKSPACE, False),
+            BLOB_WRITE,
+            BLOB_READ,
+        ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "MLClient.jobs.get / stream",
+        r"jobs\.(get|stream)\(",
+        ((f"{ML}/workspaces/jobs/read", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "MLClient.jobs.download",
+        r"jobs\.download\(",
+        ((f"{ML}/workspaces/jobs/read", WORKSPACE, False), BLOB_READ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "MLClient.models.share (promotion into the registry)",
+        r"models\.share\(",
+        (
+            (f"{ML}/workspaces/models/versions/read", WORKSPACE, False),
+            (f"{ML}/registries/assets/write", REGISTRY, False),
+            (f"{ML}/registries/assets/read", REGISTRY, False),
+        ),
+        REGISTRY_DOC,
+    ),
+    Row(
+        "MLClient for the registry (prod deploys from it)",
+        r"registry_name=",
+        ((f"{ML}/registries/assets/read", REGISTRY, False),),
+        REGISTRY_DOC,
+        only_for="prod",
+    ),
+    Row(
+        "MLClient endpoints and deployments begin_create_or_update (uploads the scoring code)",
+        r"\.begin_create_or_update\(",
+        (
+            (f"{ML}/workspaces/onlineEndpoints/write", WORKSPACE, False),
+            (f"{ML}/workspaces/onlineEndpoints/deployments/write", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/write", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/deployments/write", WORKSPACE, False),
+            BLOB_WRITE,
+            BLOB_READ,
+        ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "MLClient.online_endpoints.invoke",
+        r"online_endpoints\.invoke\(",
+        ((f"{ML}/workspaces/onlineEndpoints/score/action", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "MLClient.batch_endpoints.invoke (uploads a local input)",
+        r"batch_endpoints\.invoke\(",
+        ((f"{ML}/workspaces/batchEndpoints/deployments/jobs/write", WORKSPACE, False), BLOB_WRITE, BLOB_READ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    # azureml-core (python-sdk-v1)
+    Row(
+        "azureml-core Dataset.File.upload_directory",
+        r"upload_directory\(",
+        (BLOB_WRITE, BLOB_READ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "azureml-core Experiment.submit",
+        r"Experiment\([^)]*\)\.submit\(",
+        ((f"{ML}/workspaces/experiments/runs/submit/action", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row("azureml-core output download", r"\.download\(local_path", (BLOB_READ,), IDENTITY_DATASTORE_DOC),
+    # Terraform state storage script (infrastructure/scripts/ensure-state-storage.sh, where it exists)
+    Row(
+        "az group create",
+        r"az group create",
+        (("Microsoft.Resources/subscriptions/resourceGroups/write", SUBSCRIPTION, False),),
+        CLI_DOC,
+    ),
+    Row(
+        "az storage account create",
+        r"az storage account create",
+        (("Microsoft.Storage/storageAccounts/write", STATE_STORAGE, False),),
+        CLI_DOC,
+    ),
+    Row(
+        "az storage container-rm create",
+        r"az storage container-rm create",
+        (("Microsoft.Storage/storageAccounts/blobServices/containers/write", STATE_STORAGE, False),),
+        CLI_DOC,
+    ),
+    Row(
+        "az role assignment create (Storage Blob Data Contributor on the state storage)",
+        r"az role assignment create",
+        (("Microsoft.Authorization/roleAssignments/write", STATE_STORAGE, False),),
+        ROLE_ASSIGNMENT_DOC,
+    ),
+    Row(
+        "az storage blob list --auth-mode login (state storage)",
+        r"az storage blob list",
+        ((f"{BLOB}/read", STATE_STORAGE, True),),
+        BLOB_DOC,
+    ),
+)
+STATE_ASSIGNMENT = {
+    "Microsoft.Authorization/roleAssignments:RoleDefinitionId": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Microsoft.Authorization/roleAssignments:PrincipalType": "ServicePrincipal",
+}
+
+# The ARM type each azurerm resource of the infrastructure code creates; a type missing here makes the model
+# report an operation no role allows, naming the type, so this table grows with the infrastructure code.
+TERRAFORM_TYPES = {
+    "azurerm_resource_group": "Microsoft.Resources/subscriptions/resourceGroups",
+    "azurerm_log_analytics_workspace": "Microsoft.OperationalInsights/workspaces",
+    "azurerm_application_insights": "Microsoft.Insights/components",
+    "azurerm_storage_account": "Microsoft.Storage/storageAccounts",
+    "azurerm_storage_container": "Microsoft.Storage/storageAccounts/blobServices/containers",
+    "azurerm_key_vault": "Microsoft.KeyVault/vaults",
+    "azurerm_container_registry": "Microsoft.ContainerRegistry/registries",
+    "azurerm_user_assigned_identity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "azurerm_role_assignment": "Microsoft.Authorization/roleAssignments",
+    "azurerm_machine_learning_workspace": f"{ML}/workspaces",
+    "azurerm_machine_learning_compute_cluster": f"{ML}/workspaces/computes",
+    "azurerm_virtual_network": "Microsoft.Network/virtualNetworks",
+    "azurerm_subnet": "Microsoft.Network/virtualNetworks/subnets",
+    "azurerm_network_security_group": "Microsoft.Network/networkSecurityGroups",
+    "azurerm_subnet_network_security_group_association": "Microsoft.Network/virtualNetworks/subnets",
+    "azurerm_private_endpoint": "Microsoft.Network/privateEndpoints",
+    "azurerm_private_dns_zone": "Microsoft.Network/privateDnsZones",
+    "azurerm_private_dns_zone_virtual_network_link": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+    "azurerm_monitor_diagnostic_setting": "Microsoft.Insights/diagnosticSettings",
+    "azurerm_management_lock": "Microsoft.Authorization/locks",
+}
+# Bicep types whose action is spelled otherwise (a resource group is created through its subscription).
+BICEP_TYPES = {"Microsoft.Resources/resourceGroups": "Microsoft.Resources/subscriptions/resourceGroups"}
+
+
+@dataclass(frozen=True)
+class Names:
+    """Where the operations of one environment land (config-infra-<environment>.yml and the subscriptions)."""
+
+    subscriptions: dict[str, str]
+    configs: dict[str, dict]
+
+    def scope(self, kind: str, environment: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        config = self.configs[environment]
+        subscription = f"/subscriptions/{self.subscriptions[environment]}"
+        group = f"{subscription}/resourceGroups/{config['resource_group']}"
+        if kind == SUBSCRIPTION:
+            return subscription, ()
+        if kind == RESOURCE_GROUP:
+            return group, ()
+        if kind == WORKSPACE:
+            return f"{group}/providers/{ML}/workspaces/{config['aml_workspace']}", ()
+        if kind == WORKSPACE_STORAGE:
+            account = config["storage_account"]
+            return f"{group}/providers/Microsoft.Storage/storageAccounts/{account}", (
+                ("Microsoft.Storage/storageAccounts:name", account),
+            )
+        if kind == REGISTRY:
+            prod = self.configs["prod"]
+            prod_group = f"/subscriptions/{self.subscriptions['prod']}/resourceGroups/{prod['resource_group']}"
+            return f"{prod_group}/providers/{ML}/registries/{prod['model_registry']}", ()
+        if kind == STATE_STORAGE:
+            account = config["terraform_state_storage_account"]
+            state_group = f"{subscription}/resourceGroups/{config['terraform_state_resource_group']}"
+            return f"{state_group}/providers/Microsoft.Storage/storageAccounts/{account}", (
+                ("Microsoft.Storage/storageAccounts:name", account),
+            )
+        raise ValueError(kind)
+
+
+def names_of(project: Path, subscriptions: dict[str, str]) -> Names:
+    configs = {env: yaml.safe_load((project / f"config-infra-{env}.yml").read_text()) for env in ("dev", "prod")}
+    return Names(subscriptions, configs)
+
+
+SCRIPT = re.compile(r"(?:bash|python|sh)\s+\"?([\w./-]+\.(?:sh|py))")
+SOURCED = re.compile(r"source\s+\"?\$\(dirname[^)]*\)\"?/([\w.-]+\.sh)")
+IMPORTED = re.compile(r"^\s*(?:from|import)\s+(\w+)", re.MULTILINE)
+FUNCTION = re.compile(r"^(\w+)\(\)\s*\{\n(.*?)^\}", re.MULTILINE | re.DOTALL)
+
+
+def code_only(text: str, language: str) -> str:
+    """The text without comments (and, for Python, docstrings): a command named in a comment is not run."""
+    if language == "python":
+        text = re.sub(r'"""(?:.|\n)*?"""', "", text)
+        return re.sub(r"(?m)#.*$", "", text)
+    return re.sub(r"(?m)^\s*#.*$", "", text)
+
+
+def _called_functions(script: str, library: str) -> str:
+    """The bodies of the functions of a sourced library that the script calls, directly or through each other."""
+    bodies = {name: body for name, body in FUNCTION.findall(library)}
+    called, pending = {}, [script]
+    while pending:
+        text = pending.pop()
+        for name, body in bodies.items():
+            if name not in called and re.search(rf"\b{name}\b", text):
+                called[name] = body
+                pending.append(body)
+    return "\n".join(called.values())
+
+
+def scripts_of(project: Path, commands: str) -> dict[str, tuple[str, str]]:
+    """The project's files a job's commands run (path -> (language, code)): shell scripts with the functions
+    they call from the files they source, Python scripts with the project's modules they import."""
+    found: dict[str, tuple[str, str]] = {}
+    pending = list(SCRIPT.findall(commands))
+    while pending:
+        name = pending.pop()
+        path = next((c for c in (project / name, project / "infrastructure" / name) if c.is_file()), None)
+        if path is None or path.relative_to(project).as_posix() in found:
+            continue
+        language = "shell" if path.suffix == ".sh" else "python"
+        text = code_only(path.read_text(), language)
+        if language == "shell":
+            for sourced in SOURCED.findall(text):
+                library = path.parent / sourced
+                if library.is_file():
+                    text += "\n" + _called_functions(text, code_only(library.read_text(), "shell"))
+        else:
+            for module in IMPORTED.findall(text):
+                for parent in (path.parent, path.parent.parent, path.parent.parent.parent):
+                    if (parent / f"{module}.py").is_file() and parent.is_relative_to(project / "mlops"):
+                        pending.append((parent / f"{module}.py").relative_to(project).as_posix())
+        found[path.relative_to(project).as_posix()] = (language, text)
+    return found
+
+
+def _block(text: str, start: int) -> str:
+    """The text of the braced block that opens at or after `start`."""
+    depth, position = 0, text.index("{", start)
+    for index in range(position, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[position : index + 1]
+    return text[position:]
+
+
+GUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
+
+
+def infrastructure_resources(project: Path) -> list[tuple[str, dict[str, str]]]:
+    """(ARM type, attributes) of every resource the infrastructure code declares; role assignments carry the
+    role definition id and principal type a condition on role assignment administration tests."""
+    found = []
+    for path in sorted((project / "infrastructure").rglob("*")):
+        if path.suffix not in (".tf", ".bicep") or ".terraform" in path.parts:
+            continue
+        text = path.read_text()
+        if path.suffix == ".tf":
+            for match in re.finditer(r'^resource\s+"(\w+)"\s+"\w+"', text, re.MULTILINE):
+                kind, block = match.group(1), _block(text, match.end())
+                if kind.startswith("azapi_"):
+                    arm = re.search(r'type\s*=\s*"([^@"]+)', block)
+                    found.append((arm.group(1) if arm else f"{kind} (no type)", {}))
+                    continue
+                arm = TERRAFORM_TYPES.get(kind, f"{kind} (unmapped: add it to TERRAFORM_TYPES)")
+                found.append((arm, _assignment_attributes(block) if kind == "azurerm_role_assignment" else {}))
+        else:
+            for match in re.finditer(r"^resource\s+\w+\s+'([^@']+)@[^']*'\s+(existing\s+)?=", text, re.MULTILINE):
+                if match.group(2):
+                    continue
+                block = _block(text, match.end())
+                arm = BICEP_TYPES.get(match.group(1), match.group(1))
+                found.append(
+                    (arm, _assignment_attributes(block) if arm == "Microsoft.Authorization/roleAssignments" else {})
+                )
+    return found
+
+
+def _assignment_attributes(block: str) -> dict[str, str]:
+    role = re.search(rf"roleDefinition\w*.*?({GUID})", block, re.IGNORECASE | re.DOTALL)
+    principal = re.search(r"principal_?[tT]ype\s*[:=]\s*['\"](\w+)['\"]", block)
+    attributes = {}
+    if role:
+        attributes["Microsoft.Authorization/roleAssignments:RoleDefinitionId"] = role.group(1).lower()
+    if principal:
+        attributes["Microsoft.Authorization/roleAssignments:PrincipalType"] = principal.group(1)
+    return attributes
+
+
+def _infrastructure_operations(
+    project: Path, names: Names, environment: str, write: bool, why: str, doc: str
+) -> list[Operation]:
+    operations = []
+    group, _ = names.scope(RESOURCE_GROUP, environment)
+    subscription, _ = names.scope(SUBSCRIPTION, environment)
+    for arm_type, attributes in infrastructure_resources(project):
+        scope = subscription if arm_type == "Microsoft.Resources/subscriptions/resourceGroups" else group
+        verb = "write" if write else "read"
+        operations.append(Operation(f"{arm_type}/{verb}", scope, False, tuple(sorted(attributes.items())), why, doc))
+    return operations
+
+
+def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operation]:
+    """Operations of Terraform and Bicep steps of a job: its state, its reads (plan, what-if), its writes."""
+    commands, environment = job.commands, job.target
+    operations: list[Operation] = []
+    if re.search(r"terraform (init|plan|apply)", commands):
+        scope, attributes = names.scope(STATE_STORAGE, environment)
+        operations.append(
+            Operation(f"{BLOB}/read", scope, True, attributes, "terraform init/plan reads the state", BACKEND_DOC)
+        )
+        locks = re.search(r"terraform (plan|apply)(?![^\n]*-lock=false)", commands)
+        if locks or "terraform apply" in commands:
+            operations.append(
+                Operation(
+                    f"{BLOB}/write",
+                    scope,
+                    True,
+                    attributes,
+                    "terraform plan/apply locks and writes the state (blob lease)",
+                    BACKEND_DOC,
+                )
+            )
+    if "terraform plan" in commands:
+        operations += _infrastructure_operations(
+            project, names, environment, False, "terraform plan refreshes every resource", BACKEND_DOC
+        )
+    if "terraform apply" in commands:
+        operations += _infrastructure_operations(
+            project, names, environment, True, "terraform apply creates and changes the resources", BACKEND_DOC
+        )
+    subscription, _ = names.scope(SUBSCRIPTION, environment)
+    previews = re.findall(r"az deployment sub (what-if|validate)([^\n]*(?:\\\n[^\n]*)*)", commands)
+    for verb, arguments in previews:
+        action = "whatIf/action" if verb == "what-if" else "validate/action"
+        operations.append(
+            Operation(
+                f"Microsoft.Resources/deployments/{action}",
+                subscription,
+                False,
+                (),
+                f"az deployment sub {verb}",
+                WHAT_IF_DOC,
+            )
+        )
+        if "ProviderNoRbac" not in arguments:
+            operations += _infrastructure_operations(
+                project,
+                names,
+                environment,
+                True,
+                f"az deployment sub {verb} checks write access to every resource "
+                "(no --validation-level ProviderNoRbac)",
+                WHAT_IF_DOC,
+            )
+    if "az deployment sub create" in commands:
+        operations.append(
+            Operation(
+                "Microsoft.Resources/deployments/write", subscription, False, (), "az deployment sub create", DEPLOY_DOC
+            )
+        )
+        operations += _infrastructure_operations(
+            project, names, environment, True, "the Bicep deployment creates and changes the resources", DEPLOY_DOC
+        )
+    return operations
+
+
+def operations_of(project: Path, job: Job, names: Names) -> list[Operation]:
+    """Every Azure operation `job` performs, each with why and the page that documents it."""
+    texts = {"the job's commands": ("shell", code_only(job.commands, "shell")), **scripts_of(project, job.commands)}
+    operations = infrastructure_steps(project, job, names)
+    for row in TABLE:
+        if row.only_for and row.only_for != job.target:
+            continue
+        where = [
+            source
+            for source, (language, text) in texts.items()
+            if language == row.language and re.search(row.pattern, text)
+        ]
+        if not where:
+            continue
+        for action, kind, data in row.operations:
+            if kind == STATE_STORAGE and "terraform_state_storage_account" not in names.configs[job.target]:
+                continue
+            scope, attributes = names.scope(kind, job.target)
+            if row.name.startswith("az role assignment create"):
+                attributes = tuple(sorted(STATE_ASSIGNMENT.items()))
+            kind_of_upload = "uploads" if data and action.endswith("/write") else ""
+            operations.append(
+                Operation(
+                    action,
+                    scope,
+                    data,
+                    attributes,
+                    f"{row.name} in {', '.join(where)} {kind_of_upload}".strip(),
+                    row.doc,
+                )
+            )
+    return _unique(operations)
+
+
+def _unique(operations: list[Operation]) -> list[Operation]:
+    seen, result = set(), []
+    for operation in operations:
+        key = (operation.action.lower(), operation.scope.lower(), operation.data, operation.attributes)
+        if key not in seen:
+            seen.add(key)
+            result.append(operation)
+    return result

@@ -1,0 +1,312 @@
+"""The permission model of every combination: each CI job, the identity it signs in as and every Azure operation
+it performs (control and data plane), checked against the roles that infrastructure/bootstrap.py grants, with
+the built-in role definitions vendored in tests/azure_model/built_in_roles.json. The same model shows why the
+manual one-time setup of earlier projects failed (items 1, 4 and 5 of the issue "Azure-ready on the first
+run"), and that taking a role out of the bootstrap makes the model fail."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from azure_model.permissions import Finding, findings_of
+from azure_model.project_code import import_from_project
+from azure_model.rbac import (
+    ROLES_FILE,
+    Assignment,
+    Condition,
+    Operation,
+    Role,
+    built_in_roles,
+    decide,
+    matches,
+    within,
+)
+from mlops_factory.axes import combination_id, combinations
+from test_matrix import in_group
+
+COMBINATIONS = list(combinations())
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+# Contributor, Owner, User Access Administrator, Role Based Access Control Administrator
+PRIVILEGED = {
+    CONTRIBUTOR,
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A finding the bootstrap design cannot fix alone: the CI files or the infrastructure code must change
+    (the lead wires the new layout in). A rule that no longer matches fails the test: delete it then."""
+
+    who: str
+    orchestration: str | None
+    infrastructure: str | None
+    where: str
+    message: str
+    reason: str
+    only_if_infrastructure_assigns: str = ""
+
+    def applies(self, combination: dict[str, str], project: Path) -> bool:
+        if self.orchestration not in (None, combination["orchestration"]):
+            return False
+        if self.infrastructure not in (None, combination["infrastructure_version"]):
+            return False
+        if self.only_if_infrastructure_assigns:
+            code = (
+                path.read_text() for path in (project / "infrastructure").rglob("*") if path.suffix in (".tf", ".bicep")
+            )
+            return any(self.only_if_infrastructure_assigns in text for text in code)
+        return True
+
+    def covers(self, finding: Finding) -> bool:
+        return bool(re.search(self.where, finding.where) and re.search(self.message, finding.message))
+
+
+PENDING = (
+    Pending(
+        "part 2 (CI)",
+        "github-actions",
+        "terraform",
+        r"::plan\[",
+        r"ensure-state-storage\.sh",
+        "pull-request plans still run ensure-state-storage.sh, which creates the state storage and assigns a role; "
+        "bootstrap.py creates the storage now, so the step goes",
+    ),
+    Pending(
+        "part 2 (CI)",
+        "github-actions",
+        "terraform",
+        r"::plan\[",
+        r"locks and writes the state",
+        "pull-request plans must run `terraform plan -lock=false`: the read-only identity cannot lease the state",
+    ),
+    Pending(
+        "part 2 (CI)",
+        "github-actions",
+        "bicep",
+        r"::preview",
+        r"no --validation-level ProviderNoRbac",
+        "what-if on pull requests needs --validation-level ProviderNoRbac, so that read access is enough",
+    ),
+    Pending(
+        "part 2 (CI)",
+        "azure-devops",
+        None,
+        r"::(Plan|Preview)\.",
+        r"branch control admits main only",
+        "pull-request stages must sign in through the read-only -plan service connections",
+    ),
+    Pending(
+        "issue 19 (infrastructure)",
+        None,
+        None,
+        r"",
+        rf"roleAssignments/write \(role {CONTRIBUTOR}",
+        "the infrastructure code gives the workspace identity Contributor, which the deploy identities may not "
+        "hand out; 'Infrastructure that applies on the first try' narrows the workspace identity's roles",
+        only_if_infrastructure_assigns=CONTRIBUTOR,
+    ),
+)
+
+
+@pytest.mark.parametrize("combination", [in_group(c) for c in COMBINATIONS])
+def test_the_bootstrap_roles_allow_every_operation_of_ci(rendered_project, combination):
+    project = rendered_project(combination)
+    findings = findings_of(project, combination["orchestration"])
+    rules = [rule for rule in PENDING if rule.applies(combination, project)]
+    unexplained = [finding for finding in findings if not any(rule.covers(finding) for rule in rules)]
+    assert not unexplained, "\n" + "\n".join(map(str, unexplained))
+    closed = [rule.reason for rule in rules if not any(rule.covers(finding) for finding in findings)]
+    assert not closed, f"fixed, remove from PENDING: {closed}"
+
+
+MANUAL_SETUP = [
+    c
+    for c in COMBINATIONS
+    if c["project_type"] == "classical" and c["mlops_version"] in ("aml-cli-v2", "python-sdk-v1")
+]
+
+
+@pytest.mark.parametrize("combination", [in_group(c) for c in MANUAL_SETUP])
+def test_the_manual_setup_of_earlier_projects_fails_items_1_4_and_5(rendered_project, combination):
+    """Item 1: no blob data role, so uploads to the workspace storage are refused. Item 4: one identity trusted by
+    pull requests and prod, with unconstrained role administration. Item 5: no registry role for promotion. On
+    GitHub the README's single identity holds Contributor on prod too, which hides item 5 behind item 4."""
+    findings = findings_of(rendered_project(combination), combination["orchestration"], setup="readme")
+    items = {finding.item for finding in findings}
+    expected = {"1", "4", "5"} if combination["orchestration"] == "azure-devops" else {"1", "4"}
+    assert expected <= items, "\n".join(map(str, findings))
+    messages = "\n".join(finding.message for finding in findings)
+    assert "blobs/write on stmymlopspro0001dev" in messages
+    assert "may assign Owner to anyone in prod" in messages
+    if combination["orchestration"] == "github-actions":
+        assert "trusted for environment:prod and also for environment:dev, pull_request" in messages
+    else:
+        assert "registries/assets/write on mlr-mymlopspro-0001" in messages
+
+
+def _without_call(source: str, marker: str) -> str:
+    """`source` without the `Grant(...)` call (balanced parentheses) that contains `marker`."""
+    for match in re.finditer(r"Grant\(", source):
+        depth = 0
+        for index in range(match.end() - 1, len(source)):
+            depth += {"(": 1, ")": -1}.get(source[index], 0)
+            if depth == 0:
+                break
+        call = source[match.start() : index + 1]
+        if marker in call:
+            return source[: match.start()] + source[index + 2 :]
+    raise AssertionError(f"no Grant with {marker} in design.py")
+
+
+GITHUB_CLI = {
+    "infrastructure_version": "terraform",
+    "project_type": "classical",
+    "mlops_version": "aml-cli-v2",
+    "orchestration": "github-actions",
+}
+DEVOPS_SDK = {
+    "infrastructure_version": "bicep",
+    "project_type": "classical",
+    "mlops_version": "python-sdk-v2",
+    "orchestration": "azure-devops",
+}
+
+
+@pytest.mark.parametrize(
+    ("combination", "edit", "item"),
+    [
+        pytest.param(GITHUB_CLI, lambda s: _without_call(s, "storage_account_condition("), "1", id="blob-data-role"),
+        pytest.param(
+            DEVOPS_SDK,
+            lambda s: s.replace("if one_tenant:\n        result.grants", "if False:\n        result.grants"),
+            "5",
+            id="registry-role",
+        ),
+        pytest.param(
+            GITHUB_CLI, lambda s: s.replace("delegation_condition(DELEGABLE_ROLES),", '"",'), "4", id="rbac-condition"
+        ),
+        pytest.param(
+            GITHUB_CLI,
+            lambda s: s.replace('f"repo:{repo.slug}:environment:{env}"', 'f"repo:{repo.slug}:pull_request"'),
+            "4",
+            id="deploy-identity-trusts-pull-requests",
+        ),
+    ],
+)
+def test_taking_a_role_or_a_limit_out_of_the_bootstrap_fails_the_model(
+    rendered_project, tmp_path: Path, combination, edit, item
+):
+    project = shutil.copytree(rendered_project(combination), tmp_path / combination_id(combination))
+    design = project / "infrastructure" / "azure_setup" / "design.py"
+    changed = edit(design.read_text())
+    assert changed != design.read_text()
+    design.write_text(changed)
+    findings = findings_of(project, combination["orchestration"])
+    assert item in {finding.item for finding in findings}, "\n".join(map(str, findings))
+
+
+# ── the evaluator ─────────────────────────────────────────────────────────────────────────────────
+SUBSCRIPTION = "/subscriptions/0d0d0d0d-0000-4000-8000-00000000de50"
+ACCOUNT = f"{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stworkspace"
+BLOB_WRITE = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"
+
+
+def test_actions_match_with_wildcards_and_any_case_and_not_actions_subtract():
+    contributor = built_in_roles()[CONTRIBUTOR]
+    assert contributor.allows("microsoft.machinelearningservices/workspaces/jobs/WRITE", data=False)
+    assert not contributor.allows("Microsoft.Authorization/roleAssignments/write", data=False)
+    assert not contributor.allows(BLOB_WRITE, data=True), "Contributor has no data actions"
+    reader = built_in_roles()["acdd72a7-3385-48ef-bd42-f606fba81ae7"]
+    assert reader.allows("Microsoft.Storage/storageAccounts/read", data=False)
+    assert not reader.allows("Microsoft.Storage/storageAccounts/write", data=False)
+    assert matches(
+        "Microsoft.MachineLearningServices/workspaces/*/read", "Microsoft.MachineLearningServices/workspaces/jobs/read"
+    )
+    narrowed = Role(
+        "x", "x", (), (), ("Microsoft.KeyVault/vaults/*",), ("Microsoft.KeyVault/vaults/secrets/getSecret/action",)
+    )
+    assert narrowed.allows("Microsoft.KeyVault/vaults/keys/read", data=True)
+    assert not narrowed.allows("Microsoft.KeyVault/vaults/secrets/getSecret/action", data=True)
+
+
+def test_assignments_cover_their_scope_and_everything_below_it_only():
+    assert within(SUBSCRIPTION, ACCOUNT)
+    assert within(ACCOUNT, ACCOUNT + "/blobServices/default/containers/c")
+    assert not within(ACCOUNT, SUBSCRIPTION)
+    assert not within("/subscriptions/0d0d", SUBSCRIPTION), "a scope is a path, not a prefix of the text"
+
+
+@pytest.mark.xdist_group(combination_id(GITHUB_CLI))
+def test_the_storage_account_condition_of_the_design_limits_data_actions_to_that_account(rendered_project):
+    design = import_from_project(rendered_project(GITHUB_CLI), "azure_setup.design")
+    condition = design.storage_account_condition("stworkspace")
+    assignment = Assignment("ci", design.BLOB_DATA_CONTRIBUTOR, SUBSCRIPTION, condition)
+    roles = built_in_roles()
+
+    def write(account: str) -> Operation:
+        attributes = (("Microsoft.Storage/storageAccounts:name", account),)
+        return Operation(BLOB_WRITE, ACCOUNT.replace("stworkspace", account), True, attributes)
+
+    assert decide([assignment], roles, "ci", write("stworkspace")).allowed
+    assert not decide([assignment], roles, "ci", write("stterraformstate")).allowed
+    assert not decide([assignment], roles, "someone-else", write("stworkspace")).allowed
+    container = Operation("Microsoft.Storage/storageAccounts/blobServices/containers/write", ACCOUNT)
+    assert decide([assignment], roles, "ci", container).allowed, "the condition targets data actions only"
+
+
+@pytest.mark.xdist_group(combination_id(GITHUB_CLI))
+def test_the_delegation_condition_of_the_design_allows_its_roles_to_service_principals_only(rendered_project):
+    design = import_from_project(rendered_project(GITHUB_CLI), "azure_setup.design")
+    parsed = Condition(design.delegation_condition(design.DELEGABLE_ROLES))
+
+    def assign(role: str, principal_type: str, action: str = "write") -> Operation:
+        return Operation(
+            f"Microsoft.Authorization/roleAssignments/{action}",
+            SUBSCRIPTION,
+            attributes=(
+                ("Microsoft.Authorization/roleAssignments:RoleDefinitionId", role),
+                ("Microsoft.Authorization/roleAssignments:PrincipalType", principal_type),
+            ),
+        )
+
+    for role in design.DELEGABLE_ROLES:
+        assert parsed.holds(assign(role.upper(), "ServicePrincipal"))
+        assert parsed.holds(assign(role, "ServicePrincipal", "delete"))
+        assert not parsed.holds(assign(role, "User")), "never to a person or a group"
+    for privileged in PRIVILEGED:
+        assert not parsed.holds(assign(privileged, "ServicePrincipal"))
+        assert not parsed.holds(assign(privileged, "ServicePrincipal", "delete"))
+    assert parsed.holds(Operation("Microsoft.Resources/subscriptions/resourceGroups/write", SUBSCRIPTION))
+    with pytest.raises(ValueError, match="operator Bogus is not modelled"):
+        Condition("@Request[x] Bogus 'y'")
+    with pytest.raises(ValueError, match="condition not understood"):
+        Condition("ActionMatches{'x'} XOR ActionMatches{'y'}")
+
+
+@pytest.mark.xdist_group(combination_id(GITHUB_CLI))
+def test_every_vendored_role_says_where_it_comes_from_and_the_design_uses_vendored_roles(rendered_project):
+    roles = built_in_roles()
+    for entry in json.loads(ROLES_FILE.read_text())["roles"]:
+        assert entry["source"]["page"].startswith(
+            "https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/"
+        )
+    design = import_from_project(rendered_project(GITHUB_CLI), "azure_setup.design")
+    granted = {
+        design.CONTRIBUTOR,
+        design.READER,
+        design.RBAC_ADMINISTRATOR,
+        design.REGISTRY_USER,
+        design.BLOB_DATA_READER,
+    }
+    assert granted <= set(roles)
+    only_delegated = {"b78c5d69-af96-48a3-bf8d-a8b4d589de94"}  # Azure AI Administrator: handed out by the IaC only
+    assert set(design.DELEGABLE_ROLES) - only_delegated <= set(roles)
+    assert not PRIVILEGED & set(design.DELEGABLE_ROLES), "a deploy identity must never hand out a privileged role"
