@@ -97,6 +97,15 @@ PENDING = (
     ),
     Pending(
         "part 2 (CI)",
+        "github-actions",
+        "terraform",
+        r"::apply-(dev|prod)",
+        r"Terraform, signed in as plan by the workflow-level ARM_CLIENT_ID",
+        "Terraform's ARM_CLIENT_ID comes from the workflow-level env; the model assumes it sees the repository "
+        "variable (the read-only identity), not the job's environment variable: set ARM_CLIENT_ID in each job's env",
+    ),
+    Pending(
+        "part 2 (CI)",
         "azure-devops",
         None,
         r"::(Plan|Preview)\.",

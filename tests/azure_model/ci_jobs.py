@@ -56,6 +56,10 @@ class Job:
     target: str  # dev or prod: the config-infra file the job's commands work on
     commands: str  # the shell the job runs after signing in
     variables: tuple[tuple[str, str], ...] = ()  # what the job's environment variables say (for the scripts)
+    # Terraform signs in on its own (ARM_CLIENT_ID). "repository:" in front: the variable is read in the
+    # workflow-level env, where the model assumes only repository variables are seen (environment variables
+    # override repository ones for the job; whether that reaches the workflow's env is not documented).
+    terraform_login: str = ""
 
     @property
     def label(self) -> str:
@@ -144,6 +148,10 @@ def github_jobs(project: Path) -> list[Job]:
                     _substitute(step.get("run", ""), values) for step in expanded.get("steps") or [] if "run" in step
                 )
                 target = env.get("ENVIRONMENT") or environment or _target_from(commands) or "dev"
+                terraform_login = ""
+                if "terraform" in commands and "ARM_CLIENT_ID" in env:
+                    job_level = "ARM_CLIENT_ID" in (expanded.get("env") or {})
+                    terraform_login = ("" if job_level else "repository:") + _variable(env["ARM_CLIENT_ID"])
                 variant = entry.get("environment") or (environment if "inputs.environment" in str(job) else None)
                 label = job_id + (f"[{variant}]" if variant else "")
                 jobs.append(
@@ -156,6 +164,7 @@ def github_jobs(project: Path) -> list[Job]:
                         str(target),
                         commands,
                         tuple(sorted((str(k), str(v)) for k, v in env.items())),
+                        terraform_login,
                     )
                 )
 

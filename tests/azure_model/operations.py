@@ -9,6 +9,7 @@ which has shared keys off: Azure ML then uses the caller's own token).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -480,14 +481,15 @@ def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operatio
     """Operations of Terraform and Bicep steps of a job: its state, its reads (plan, what-if), its writes."""
     commands, environment = job.commands, job.target
     operations: list[Operation] = []
+    terraform: list[Operation] = []
     if re.search(r"terraform (init|plan|apply)", commands):
         scope, attributes = names.scope(STATE_STORAGE, environment)
-        operations.append(
+        terraform.append(
             Operation(f"{BLOB}/read", scope, True, attributes, "terraform init/plan reads the state", BACKEND_DOC)
         )
         locks = re.search(r"terraform (plan|apply)(?![^\n]*-lock=false)", commands)
         if locks or "terraform apply" in commands:
-            operations.append(
+            terraform.append(
                 Operation(
                     f"{BLOB}/write",
                     scope,
@@ -498,13 +500,14 @@ def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operatio
                 )
             )
     if "terraform plan" in commands:
-        operations += _infrastructure_operations(
+        terraform += _infrastructure_operations(
             project, names, environment, False, "terraform plan refreshes every resource", BACKEND_DOC
         )
     if "terraform apply" in commands:
-        operations += _infrastructure_operations(
+        terraform += _infrastructure_operations(
             project, names, environment, True, "terraform apply creates and changes the resources", BACKEND_DOC
         )
+    operations += [dataclasses.replace(operation, tool="terraform") for operation in terraform]
     subscription, _ = names.scope(SUBSCRIPTION, environment)
     previews = re.findall(r"az deployment sub (what-if|validate)([^\n]*(?:\\\n[^\n]*)*)", commands)
     for verb, arguments in previews:

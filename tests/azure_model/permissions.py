@@ -47,12 +47,16 @@ class SetUp:
     service_connections: dict[str, str] = field(default_factory=dict)  # connection name -> identity
     main_only_connections: set[str] = field(default_factory=set)  # connections with a branch control on main
 
-    def identity_for(self, job: Job) -> str | None:
-        if job.login.startswith("vars."):
-            name = job.login.split(".", 1)[1]
-            scoped = self.environment_variables.get(job.environment or "", {})
+    def identity_for(self, job: Job, login: str | None = None) -> str | None:
+        """The identity behind a job's sign-in (by default the job's; Terraform's may differ)."""
+        login = login or job.login
+        repository_only = login.startswith("repository:")
+        login = login.removeprefix("repository:")
+        if login.startswith("vars."):
+            name = login.split(".", 1)[1]
+            scoped = {} if repository_only else self.environment_variables.get(job.environment or "", {})
             return scoped.get(name) or self.repository_variables.get(name)
-        return self.service_connections.get(job.login)
+        return self.service_connections.get(login)
 
     def allows(self, identity: str, operation: Operation) -> bool:
         return decide(self.assignments, self.roles, identity, operation).allowed
@@ -166,20 +170,26 @@ def check_jobs(project: Path, orchestration: str, jobs: list[Job], setup: SetUp,
                 )
             )
             continue
+        terraform_identity = setup.identity_for(job, job.terraform_login) if job.terraform_login else identity
         for operation in operations_of(project, job, names):
-            if not setup.allows(identity, operation):
-                role = operation.attribute("Microsoft.Authorization/roleAssignments:RoleDefinitionId")
-                assigning = (
-                    f" (role {role}: {setup.roles[role].name if role in setup.roles else 'unknown'})" if role else ""
+            actor = (terraform_identity if operation.tool == "terraform" else identity) or "(nobody)"
+            if setup.allows(actor, operation):
+                continue
+            role = operation.attribute("Microsoft.Authorization/roleAssignments:RoleDefinitionId")
+            assigning = (
+                f" (role {role}: {setup.roles[role].name if role in setup.roles else 'unknown'})" if role else ""
+            )
+            who = (
+                actor if actor == identity else f"Terraform, signed in as {actor} by the workflow-level ARM_CLIENT_ID,"
+            )
+            findings.append(
+                Finding(
+                    item_of(operation, names),
+                    job.label,
+                    f"{who} may not {operation.action}{assigning} on {operation.scope.rsplit('/', 1)[-1]} "
+                    f"({operation.why}; {operation.doc})",
                 )
-                findings.append(
-                    Finding(
-                        item_of(operation, names),
-                        job.label,
-                        f"{identity} may not {operation.action}{assigning} on {operation.scope.rsplit('/', 1)[-1]} "
-                        f"({operation.why}; {operation.doc})",
-                    )
-                )
+            )
     return findings
 
 

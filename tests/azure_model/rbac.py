@@ -79,6 +79,7 @@ class Operation:
     attributes: tuple[tuple[str, str], ...] = ()
     why: str = ""
     doc: str = ""
+    tool: str = "cli"  # "terraform": performed by Terraform, which may sign in as another identity
 
     def attribute(self, name: str) -> str | None:
         return dict((key.lower(), value) for key, value in self.attributes).get(name.lower())
