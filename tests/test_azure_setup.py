@@ -462,3 +462,39 @@ def test_preflight_falls_back_to_plain_words_where_the_console_cannot_print_mark
     output = result.stdout.decode("ascii")
     assert "OK   dev: 8 resource providers registered" in output
     assert "✔" not in output and "Traceback" not in result.stderr.decode()
+
+
+# ── the fakes' switches, for the tests of token renewal and staged roll-outs to come ─────────────
+def test_the_fake_az_expires_its_sign_in_fails_on_cue_and_plays_scripted_answers(fake_cli: FakeCli, monkeypatch):
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "a-secret-value")
+    monkeypatch.setenv("ARM_CLIENT_ID", "client")
+
+    def az(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["az", *arguments], capture_output=True, text=True, timeout=60)
+
+    fake_cli.expire_login_after(2)
+    assert az("account", "show").returncode == 0 and az("account", "show").returncode == 0
+    expired = az("account", "show")
+    assert expired.returncode == 1 and "AADSTS700024" in expired.stderr
+    assert az("login", "--service-principal", "--federated-token", "<token>").returncode == 0
+    assert az("account", "show").returncode == 0, "a new sign-in renews the session"
+
+    fake_cli.write("control", {})
+    fake_cli.fail("group", "create", occurrence=2, stderr="ERROR: (Conflict) injected\n")
+    assert az("group", "create", "--name", "a", "--location", "eastus").returncode == 0
+    assert "injected" in az("group", "create", "--name", "b", "--location", "eastus").stderr
+    assert az("group", "create", "--name", "c", "--location", "eastus").returncode == 0
+
+    fake_cli.script("ml", "job", "show", stdout={"status": "Running"}, times=2)
+    fake_cli.script("ml", "job", "show", stdout={"status": "Completed"})
+    states = [json.loads(az("ml", "job", "show", "--name", "j").stdout)["status"] for _ in range(3)]
+    assert states == ["Running", "Running", "Completed"]
+    unknown = az("ml", "job", "show", "--name", "j")
+    assert unknown.returncode == 2 and "no handler" in unknown.stderr
+
+    log = fake_cli.calls("az")
+    assert [entry["argv"][:2] for entry in log[:3]] == [["account", "show"]] * 3
+    assert log[3]["env"].get("FAKE_CLI_HOME") is None, "the fake's own settings are not part of the record"
+    assert log[0]["env"]["ARM_CLIENT_ID"] == "client"
+    assert log[0]["env"]["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] == "<set>", "a token is recorded as set, never its value"
+    assert [entry["changed"] for entry in log if entry["argv"][:2] == ["group", "create"]] == [True, False, True]
