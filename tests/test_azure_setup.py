@@ -323,6 +323,24 @@ def test_an_expired_sign_in_is_one_sentence_that_says_az_login(project: Path, fa
 
 @grouped(GITHUB)
 @on(GITHUB)
+def test_a_subscription_the_account_cannot_use_is_named_in_one_sentence(project: Path, fake_cli: FakeCli):
+    result = subprocess.run(
+        [sys.executable, "infrastructure/bootstrap.py", "--prod-subscription", "99999999-9999-4999-8999-999999999999"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: subscription 99999999-9999-4999-8999-999999999999 is not available to the signed-in account: "
+        "run `az login --tenant <its tenant>` or check the id\n"
+    )
+    assert fake_cli.changes() == []
+
+
+@grouped(GITHUB)
+@on(GITHUB)
 def test_without_az_on_path_it_says_what_to_install(project: Path, tmp_path: Path):
     empty = tmp_path / "empty-bin"
     empty.mkdir()

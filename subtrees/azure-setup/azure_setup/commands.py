@@ -27,8 +27,8 @@ INSTALL = {
 NOT_FOUND_MARKERS = (
     "ResourceNotFound",
     "NotFound",
+    "not found",
     "could not be found",
-    "was not found",
     "does not exist",
     "HTTP 404",
 )
