@@ -28,19 +28,19 @@ BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 REGISTRY_USER = "1823dd4f-9b8c-4ab6-ab4e-7397a3684615"
 
-# The roles the infrastructure code may assign (to the workspace identity, the registry's users). The
-# deploy identities administer role assignments only under a condition that allows exactly these roles,
-# to service principals: a deployment can never hand out Owner, Contributor or access administration.
+# The roles the infrastructure code assigns to the workspace identity (each on one resource, as Azure ML lists
+# them for a user-assigned workspace identity, docs/infrastructure.md). The deploy identities administer role
+# assignments only under a condition that allows exactly these roles, to service principals: a deployment can
+# never hand out Owner or access administration, and Contributor only to a service principal (the deploy
+# identity holds Contributor itself, so that grants nothing it could not already do).
 DELEGABLE_ROLES: dict[str, str] = {
+    CONTRIBUTOR: "Contributor",
     BLOB_DATA_CONTRIBUTOR: "Storage Blob Data Contributor",
-    BLOB_DATA_READER: "Storage Blob Data Reader",
     "69566ab7-960f-475b-8e7c-b3118f30c6bd": "Storage File Data Privileged Contributor",
+    "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
+    "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
     "00482a5a-887f-4fb3-b363-3b7fe8e74483": "Key Vault Administrator",
-    "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
-    "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush",
-    "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull",
-    "b78c5d69-af96-48a3-bf8d-a8b4d589de94": "Azure AI Administrator",
-    REGISTRY_USER: "AzureML Registry User",
+    "b556d68e-0be0-4f35-a333-ad7ee1ce17ea": "Azure AI Enterprise Network Connection Approver",
 }
 
 BLOB_DATA_ACTIONS = tuple(
