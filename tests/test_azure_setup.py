@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from azure_model.operations import infrastructure_inventory
 from azure_model.project_code import import_from_project
 from fakes.fixture import DEV_SUBSCRIPTION, PROD_SUBSCRIPTION, FakeCli
 from mlops_factory.axes import combination_id
@@ -31,6 +32,12 @@ DEVOPS = {
     "mlops_version": "python-sdk-v2",
     "orchestration": "azure-devops",
 }
+CV_BICEP = {
+    "infrastructure_version": "bicep",
+    "project_type": "cv",
+    "mlops_version": "python-sdk-v2",
+    "orchestration": "azure-devops",
+}
 SUBSCRIPTIONS = ["--dev-subscription", DEV_SUBSCRIPTION, "--prod-subscription", PROD_SUBSCRIPTION]
 BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 RBAC_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
@@ -41,6 +48,7 @@ GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 REGISTRY_USER = "1823dd4f-9b8c-4ab6-ab4e-7397a3684615"
+COMPUTE_CLUSTERS = "Microsoft.MachineLearningServices/workspaces/computes"
 
 
 @pytest.fixture
@@ -420,11 +428,34 @@ def test_preflight_passes_after_bootstrap_on_a_healthy_subscription(after_bootst
         "✔ dev: Standard_NC4as_T4_v3 in eastus: 8 of 8 standardNCASv3_T4Family vCPUs free, 4 per node, up to 2 nodes"
         in joined
     )
+    assert "prod: Standard_NC4as_T4_v3" not in joined, "prod has no GPU cluster: it never trains"
     assert (
         "✔ prod: id-mymlopspro-0001prod-deploy trusts exactly repo:my-org/my-mlops-project:environment:prod" in joined
     )
     assert "✔ dev: id-mymlopspro-0001dev-deploy holds Storage Blob Data Contributor on subscription" in joined
     assert "✔ base image mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:" in joined
+
+
+@pytest.mark.parametrize(
+    "combination", [pytest.param(c, id=combination_id(c), marks=grouped(c)) for c in (GITHUB, CV_BICEP)]
+)
+def test_preflight_checks_the_quota_of_exactly_the_clusters_the_infrastructure_creates(rendered_project, combination):
+    """Preflight reads the clusters' sizes and node counts from the code on its own (standard library only);
+    the inventory of the same code (tests/iac_inventory.py) agrees in each environment: a CPU cluster in
+    both, the GPU cluster of a cv project in dev only, since prod never trains."""
+    project = rendered_project(combination)
+    files = import_from_project(project, "azure_setup.project")
+    rendered = files.load_project(project)
+    created = {}
+    for environment in ("dev", "prod"):
+        inventory = infrastructure_inventory(project, environment)
+        clusters = [inventory.nodes[key].settings for key in inventory.keys_of(COMPUTE_CLUSTERS)]
+        created[environment] = sorted((cluster["vm_size"], cluster["max_nodes"]) for cluster in clusters)
+        checked = sorted(
+            (cluster.vm_size, cluster.max_nodes) for cluster in files.compute_clusters(rendered, environment)
+        )
+        assert checked == created[environment], environment
+    assert created == {"dev": [("Standard_DS3_v2", 4), ("Standard_NC4as_T4_v3", 2)], "prod": [("Standard_DS3_v2", 4)]}
 
 
 @grouped(GITHUB)

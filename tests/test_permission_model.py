@@ -1,8 +1,10 @@
 """The permission model of every combination: each CI job, the identity it signs in as and every Azure operation
 it performs (control and data plane), checked against the roles that infrastructure/bootstrap.py grants, with
-the built-in role definitions vendored in tests/azure_model/built_in_roles.json. The same model shows why the
-manual one-time setup of earlier projects failed (items 1, 4 and 5 of the issue "Azure-ready on the first
-run"), and that taking a role out of the bootstrap makes the model fail."""
+the built-in role definitions vendored in tests/azure_model/built_in_roles.json; what Terraform and Bicep write
+comes from tests/iac_inventory.py. The same model shows why the manual one-time setup of earlier projects
+failed (items 1, 4 and 5 of the issue "Azure-ready on the first run"), and that taking a role out of the
+bootstrap, or assigning a role in the infrastructure that the deploy identities may not hand out, makes the
+model fail."""
 
 from __future__ import annotations
 
@@ -13,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from azure_model.permissions import Finding, findings_of
+from azure_model.ci_jobs import ci_jobs
+from azure_model.operations import SUBSCRIPTION as SUBSCRIPTION_SCOPE
+from azure_model.operations import names_of, operations_of
+from azure_model.permissions import SUBSCRIPTIONS, Finding, SetUp, bootstrap_setup, findings_of
 from azure_model.project_code import import_from_project
 from azure_model.rbac import (
     ROLES_FILE,
@@ -27,6 +32,7 @@ from azure_model.rbac import (
     within,
 )
 from mlops_factory.axes import combination_id, combinations
+from test_infrastructure_parity import edit
 from test_matrix import in_group
 
 COMBINATIONS = list(combinations())
@@ -53,19 +59,12 @@ class Pending:
     where: str
     message: str
     reason: str
-    only_if_infrastructure_assigns: str = ""
 
-    def applies(self, combination: dict[str, str], project: Path) -> bool:
-        if self.orchestration not in (None, combination["orchestration"]):
-            return False
-        if self.infrastructure not in (None, combination["infrastructure_version"]):
-            return False
-        if self.only_if_infrastructure_assigns:
-            code = (
-                path.read_text() for path in (project / "infrastructure").rglob("*") if path.suffix in (".tf", ".bicep")
-            )
-            return any(self.only_if_infrastructure_assigns in text for text in code)
-        return True
+    def applies(self, combination: dict[str, str]) -> bool:
+        return self.orchestration in (None, combination["orchestration"]) and self.infrastructure in (
+            None,
+            combination["infrastructure_version"],
+        )
 
     def covers(self, finding: Finding) -> bool:
         return bool(re.search(self.where, finding.where) and re.search(self.message, finding.message))
@@ -114,16 +113,6 @@ PENDING = (
         r"branch control admits main only",
         "pull-request stages must sign in through the read-only -plan service connections",
     ),
-    Pending(
-        "issue 19 (infrastructure)",
-        None,
-        None,
-        r"",
-        rf"roleAssignments/write \(role {CONTRIBUTOR}",
-        "the infrastructure code gives the workspace identity Contributor, which the deploy identities may not "
-        "hand out; 'Infrastructure that applies on the first try' narrows the workspace identity's roles",
-        only_if_infrastructure_assigns=CONTRIBUTOR,
-    ),
 )
 
 
@@ -131,7 +120,7 @@ PENDING = (
 def test_the_bootstrap_roles_allow_every_operation_of_ci(rendered_project, combination):
     project = rendered_project(combination)
     findings = findings_of(project, combination["orchestration"])
-    rules = [rule for rule in PENDING if rule.applies(combination, project)]
+    rules = [rule for rule in PENDING if rule.applies(combination)]
     unexplained = [finding for finding in findings if not any(rule.covers(finding) for rule in rules)]
     assert not unexplained, "\n" + "\n".join(map(str, unexplained))
     closed = [rule.reason for rule in rules if not any(rule.covers(finding) for finding in findings)]
@@ -222,6 +211,82 @@ def test_taking_a_role_or_a_limit_out_of_the_bootstrap_fails_the_model(
     design.write_text(changed)
     findings = findings_of(project, combination["orchestration"])
     assert item in {finding.item for finding in findings}, "\n".join(map(str, findings))
+
+
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+KEY_VAULT_ADMINISTRATOR = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
+
+
+def copy_of(rendered_project, combination: dict[str, str], tmp_path: Path) -> Path:
+    return shutil.copytree(rendered_project(combination), tmp_path / combination_id(combination))
+
+
+@pytest.mark.xdist_group(combination_id(DEVOPS_SDK))
+def test_a_role_the_deploy_identities_may_not_hand_out_fails_the_model_and_preflight(rendered_project, tmp_path):
+    """The model reads the role of every assignment from the infrastructure code (tests/iac_inventory.py), and
+    the project's preflight reads the same code: the Key Vault role turned into Owner fails both."""
+    project = copy_of(rendered_project, DEVOPS_SDK, tmp_path)
+    edit(project / "infrastructure/modules/key-vault.bicep", f"'{KEY_VAULT_ADMINISTRATOR}'", f"'{OWNER}'")
+    messages = [finding.message for finding in findings_of(project, DEVOPS_SDK["orchestration"])]
+    for environment in ("dev", "prod"):
+        refused = (
+            f"deploy-{environment} may not Microsoft.Authorization/roleAssignments/write (role {OWNER}: Owner) "
+            f"on kv-mymlopspro-0001{environment} "
+        )
+        assert any(message.startswith(refused) for message in messages), "\n".join(messages)
+    preflight = import_from_project(project, "preflight")
+    checks = list(preflight.Preflight(None, preflight.load_project(project), {}, None, None).delegable_roles())
+    assert [(check.ok, OWNER in check.what) for check in checks] == [(False, True)]
+
+
+@pytest.mark.xdist_group(combination_id(GITHUB_CLI))
+def test_a_registry_that_the_prod_infrastructure_does_not_create_fails_the_model(rendered_project, tmp_path):
+    """Promotion and prod deployments work on the registry config-infra-prod.yml names; the prod infrastructure
+    code must create that one (the role for promotion covers any registry of the prod subscription)."""
+    project = copy_of(rendered_project, GITHUB_CLI, tmp_path)
+    edit(project / "config-infra-prod.yml", "model_registry: mlr-mymlopspro-0001\n", "model_registry: mlr-other\n")
+    findings = findings_of(project, GITHUB_CLI["orchestration"])
+    expected = Finding(
+        "5",
+        "config-infra-prod.yml",
+        "the CI works on the registry mlr-other, which the prod infrastructure code does not create",
+    )
+    assert expected in findings, "\n".join(map(str, findings))
+
+
+BICEP_GITHUB = {
+    "infrastructure_version": "bicep",
+    "project_type": "classical",
+    "mlops_version": "aml-cli-v2",
+    "orchestration": "github-actions",
+}
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+
+
+@pytest.mark.xdist_group(combination_id(BICEP_GITHUB))
+def test_the_key_vault_create_mode_script_lists_deleted_vaults_as_the_identity_of_its_job(rendered_project):
+    """infrastructure/scripts/key-vault-create-mode.sh runs `az keyvault list-deleted` before every Bicep
+    validation, what-if and deployment: Microsoft.KeyVault/deletedVaults/read on the subscription, as the
+    read-only identity in pull-request previews (its Reader covers it) and as the deploy identities."""
+    project = rendered_project(BICEP_GITHUB)
+    names, setup = names_of(project, SUBSCRIPTIONS), bootstrap_setup(project)
+    without_reader = SetUp([grant for grant in setup.assignments if grant.role != READER], setup.roles, setup.trusts)
+    readers = {}
+    for job in ci_jobs(project, BICEP_GITHUB["orchestration"]).jobs:
+        for operation in operations_of(project, job, names):
+            if operation.action == "Microsoft.KeyVault/deletedVaults/read":
+                identity = setup.identity_for(job)
+                assert operation.scope == names.scope(SUBSCRIPTION_SCOPE, job.target)[0]
+                assert setup.allows(identity, operation), job.label
+                readers[job.name] = identity
+    assert readers == {
+        "preview[dev]": "plan",
+        "preview[prod]": "plan",
+        "deploy-dev": "deploy-dev",
+        "deploy-prod": "deploy-prod",
+    }
+    listing = Operation("Microsoft.KeyVault/deletedVaults/read", names.scope(SUBSCRIPTION_SCOPE, "dev")[0])
+    assert not without_reader.allows("plan", listing)
 
 
 # ── the evaluator ─────────────────────────────────────────────────────────────────────────────────

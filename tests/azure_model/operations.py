@@ -1,5 +1,7 @@
 """The Azure operations a CI job performs: from the commands it runs, the scripts those commands start (and the
-files the scripts source or import), and the infrastructure code that Terraform or Bicep deploys.
+files the scripts source or import), and what Terraform or Bicep writes, read from the infrastructure code by
+tests/iac_inventory.py (the one reader of that code in the test suite: every object, and for each role
+assignment its role, scope and principal type).
 
 Each row of TABLE maps something a job or script does (a CLI command, an azure-ai-ml or azureml-core call,
 a Terraform or Bicep step) to the operations Azure authorizes for it, with the page that documents it.
@@ -10,11 +12,13 @@ which has shared keys off: Azure ML then uses the caller's own token).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from iac_inventory import ROLE_ASSIGNMENT, Inventory, bicep_inventory, terraform_inventory, writes
 
 from azure_model.ci_jobs import Job
 from azure_model.rbac import Operation
@@ -39,10 +43,18 @@ BACKEND_DOC = (
 )
 WHAT_IF_DOC = "https://learn.microsoft.com/azure/azure-resource-manager/templates/deploy-what-if#required-permissions"
 DEPLOY_DOC = "https://learn.microsoft.com/azure/azure-resource-manager/bicep/deploy-cli"
+VAULT_RECOVERY_DOC = (
+    "https://learn.microsoft.com/azure/key-vault/general/key-vault-recovery (listing deleted vaults); "
+    "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/guides/features-block "
+    "(recover_soft_deleted_key_vaults)"
+)
 ROLE_ASSIGNMENT_DOC = "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-cli"
 CLI_DOC = "https://learn.microsoft.com/cli/azure/reference-index"
 
 # target kinds: where an operation lands, resolved with the names of the job's environment
+VAULTS = "Microsoft.KeyVault/vaults"
+ROLE_DEFINITION_ID = f"{ROLE_ASSIGNMENT}:RoleDefinitionId"  # the attributes a delegation condition tests
+PRINCIPAL_TYPE = f"{ROLE_ASSIGNMENT}:PrincipalType"
 SUBSCRIPTION, RESOURCE_GROUP, WORKSPACE, WORKSPACE_STORAGE, REGISTRY, STATE_STORAGE = (
     "subscription",
     "resource group",
@@ -253,6 +265,13 @@ TABLE: tuple[Row, ...] = (
         ML_DOC,
     ),
     Row("azureml-core output download", r"\.download\(local_path", (BLOB_READ,), IDENTITY_DATASTORE_DOC),
+    # Bicep's Key Vault create mode (infrastructure/scripts/key-vault-create-mode.sh)
+    Row(
+        "az keyvault list-deleted (is a vault of the same name soft-deleted?)",
+        r"az keyvault list-deleted",
+        (("Microsoft.KeyVault/deletedVaults/read", SUBSCRIPTION, False),),
+        VAULT_RECOVERY_DOC,
+    ),
     # Terraform state storage script (infrastructure/scripts/ensure-state-storage.sh, where it exists)
     Row(
         "az group create",
@@ -285,37 +304,10 @@ TABLE: tuple[Row, ...] = (
         BLOB_DOC,
     ),
 )
-STATE_ASSIGNMENT = {
-    "Microsoft.Authorization/roleAssignments:RoleDefinitionId": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
-    "Microsoft.Authorization/roleAssignments:PrincipalType": "ServicePrincipal",
-}
+STATE_ASSIGNMENT = {ROLE_DEFINITION_ID: "ba92f5b4-2d11-453d-a403-e96b0029c9fe", PRINCIPAL_TYPE: "ServicePrincipal"}
 
-# The ARM type each azurerm resource of the infrastructure code creates; a type missing here makes the model
-# report an operation no role allows, naming the type, so this table grows with the infrastructure code.
-TERRAFORM_TYPES = {
-    "azurerm_resource_group": "Microsoft.Resources/subscriptions/resourceGroups",
-    "azurerm_log_analytics_workspace": "Microsoft.OperationalInsights/workspaces",
-    "azurerm_application_insights": "Microsoft.Insights/components",
-    "azurerm_storage_account": "Microsoft.Storage/storageAccounts",
-    "azurerm_storage_container": "Microsoft.Storage/storageAccounts/blobServices/containers",
-    "azurerm_key_vault": "Microsoft.KeyVault/vaults",
-    "azurerm_container_registry": "Microsoft.ContainerRegistry/registries",
-    "azurerm_user_assigned_identity": "Microsoft.ManagedIdentity/userAssignedIdentities",
-    "azurerm_role_assignment": "Microsoft.Authorization/roleAssignments",
-    "azurerm_machine_learning_workspace": f"{ML}/workspaces",
-    "azurerm_machine_learning_compute_cluster": f"{ML}/workspaces/computes",
-    "azurerm_virtual_network": "Microsoft.Network/virtualNetworks",
-    "azurerm_subnet": "Microsoft.Network/virtualNetworks/subnets",
-    "azurerm_network_security_group": "Microsoft.Network/networkSecurityGroups",
-    "azurerm_subnet_network_security_group_association": "Microsoft.Network/virtualNetworks/subnets",
-    "azurerm_private_endpoint": "Microsoft.Network/privateEndpoints",
-    "azurerm_private_dns_zone": "Microsoft.Network/privateDnsZones",
-    "azurerm_private_dns_zone_virtual_network_link": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
-    "azurerm_monitor_diagnostic_setting": "Microsoft.Insights/diagnosticSettings",
-    "azurerm_management_lock": "Microsoft.Authorization/locks",
-}
-# Bicep types whose action is spelled otherwise (a resource group is created through its subscription).
-BICEP_TYPES = {"Microsoft.Resources/resourceGroups": "Microsoft.Resources/subscriptions/resourceGroups"}
+# Inventory types whose action is spelled otherwise (a resource group is created through its subscription).
+ACTION_TYPES = {"Microsoft.Resources/resourceGroups": "Microsoft.Resources/subscriptions/resourceGroups"}
 
 
 @dataclass(frozen=True)
@@ -411,70 +403,54 @@ def scripts_of(project: Path, commands: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _block(text: str, start: int) -> str:
-    """The text of the braced block that opens at or after `start`."""
-    depth, position = 0, text.index("{", start)
-    for index in range(position, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[index], 0)
-        if depth == 0:
-            return text[position : index + 1]
-    return text[position:]
+IAC_SUFFIXES = (".tf", ".tfvars", ".bicep", ".bicepparam")
 
 
-GUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
+def infrastructure_inventory(project: Path, environment: str) -> Inventory:
+    """What the project's Terraform or Bicep creates in `environment`, with that environment's values (read
+    once per version of the files: every infrastructure job of a project asks; callers only read it)."""
+    folder = (project / "infrastructure").resolve()
+    stamp = tuple(
+        (path.as_posix(), path.stat().st_mtime_ns) for path in sorted(folder.rglob("*")) if path.suffix in IAC_SUFFIXES
+    )
+    return _inventory(folder, environment, stamp)
 
 
-def infrastructure_resources(project: Path) -> list[tuple[str, dict[str, str]]]:
-    """(ARM type, attributes) of every resource the infrastructure code declares; role assignments carry the
-    role definition id and principal type a condition on role assignment administration tests."""
-    found = []
-    for path in sorted((project / "infrastructure").rglob("*")):
-        if path.suffix not in (".tf", ".bicep") or ".terraform" in path.parts:
-            continue
-        text = path.read_text()
-        if path.suffix == ".tf":
-            for match in re.finditer(r'^resource\s+"(\w+)"\s+"\w+"', text, re.MULTILINE):
-                kind, block = match.group(1), _block(text, match.end())
-                if kind.startswith("azapi_"):
-                    arm = re.search(r'type\s*=\s*"([^@"]+)', block)
-                    found.append((arm.group(1) if arm else f"{kind} (no type)", {}))
-                    continue
-                arm = TERRAFORM_TYPES.get(kind, f"{kind} (unmapped: add it to TERRAFORM_TYPES)")
-                found.append((arm, _assignment_attributes(block) if kind == "azurerm_role_assignment" else {}))
-        else:
-            for match in re.finditer(r"^resource\s+\w+\s+'([^@']+)@[^']*'\s+(existing\s+)?=", text, re.MULTILINE):
-                if match.group(2):
-                    continue
-                block = _block(text, match.end())
-                arm = BICEP_TYPES.get(match.group(1), match.group(1))
-                found.append(
-                    (arm, _assignment_attributes(block) if arm == "Microsoft.Authorization/roleAssignments" else {})
-                )
-    return found
-
-
-def _assignment_attributes(block: str) -> dict[str, str]:
-    role = re.search(rf"roleDefinition\w*.*?({GUID})", block, re.IGNORECASE | re.DOTALL)
-    principal = re.search(r"principal_?[tT]ype\s*[:=]\s*['\"](\w+)['\"]", block)
-    attributes = {}
-    if role:
-        attributes["Microsoft.Authorization/roleAssignments:RoleDefinitionId"] = role.group(1).lower()
-    if principal:
-        attributes["Microsoft.Authorization/roleAssignments:PrincipalType"] = principal.group(1)
-    return attributes
+@functools.lru_cache(maxsize=8)
+def _inventory(folder: Path, environment: str, _stamp: tuple[tuple[str, int], ...]) -> Inventory:
+    if (folder / "main.tf").is_file():
+        return terraform_inventory(folder, folder / "environments" / f"{environment}.tfvars")
+    return bicep_inventory(folder / "main.bicep", folder / "environments" / f"{environment}.bicepparam")
 
 
 def _infrastructure_operations(
-    project: Path, names: Names, environment: str, write: bool, why: str, doc: str
+    project: Path, names: Names, environment: str, verb: str, why: str, doc: str
 ) -> list[Operation]:
+    """`verb` ("read" or "write") on every object the environment's infrastructure code creates, where it
+    lands; a role assignment carries the role and principal type that a delegation condition tests."""
     operations = []
-    group, _ = names.scope(RESOURCE_GROUP, environment)
-    subscription, _ = names.scope(SUBSCRIPTION, environment)
-    for arm_type, attributes in infrastructure_resources(project):
-        scope = subscription if arm_type == "Microsoft.Resources/subscriptions/resourceGroups" else group
-        verb = "write" if write else "read"
-        operations.append(Operation(f"{arm_type}/{verb}", scope, False, tuple(sorted(attributes.items())), why, doc))
+    for write in writes(infrastructure_inventory(project, environment), names.subscriptions[environment]):
+        arm_type = ACTION_TYPES.get(write.arm_type, write.arm_type)
+        attributes = tuple(
+            (name, value)
+            for name, value in ((ROLE_DEFINITION_ID, write.role), (PRINCIPAL_TYPE, write.principal_type))
+            if value
+        )
+        operations.append(Operation(f"{arm_type}/{verb}", write.scope, False, attributes, why, doc))
     return operations
+
+
+def _vault_recovery(project: Path, names: Names, environment: str) -> list[Operation]:
+    """azurerm's recover_soft_deleted_key_vaults: before creating a vault, apply looks for a soft-deleted one
+    of the same name in the region (and recovers it with a write of the vault)."""
+    inventory = infrastructure_inventory(project, environment)
+    if not any(inventory.nodes[key].settings.get("recovers_soft_deleted") for key in inventory.keys_of(VAULTS)):
+        return []
+    subscription, _ = names.scope(SUBSCRIPTION, environment)
+    why = "terraform apply looks for a soft-deleted Key Vault of the same name to recover it"
+    return [
+        Operation("Microsoft.KeyVault/locations/deletedVaults/read", subscription, False, (), why, VAULT_RECOVERY_DOC)
+    ]
 
 
 def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operation]:
@@ -501,12 +477,13 @@ def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operatio
             )
     if "terraform plan" in commands:
         terraform += _infrastructure_operations(
-            project, names, environment, False, "terraform plan refreshes every resource", BACKEND_DOC
+            project, names, environment, "read", "terraform plan refreshes every resource", BACKEND_DOC
         )
     if "terraform apply" in commands:
         terraform += _infrastructure_operations(
-            project, names, environment, True, "terraform apply creates and changes the resources", BACKEND_DOC
+            project, names, environment, "write", "terraform apply creates and changes the resources", BACKEND_DOC
         )
+        terraform += _vault_recovery(project, names, environment)
     operations += [dataclasses.replace(operation, tool="terraform") for operation in terraform]
     subscription, _ = names.scope(SUBSCRIPTION, environment)
     previews = re.findall(r"az deployment sub (what-if|validate)([^\n]*(?:\\\n[^\n]*)*)", commands)
@@ -522,16 +499,20 @@ def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operatio
                 WHAT_IF_DOC,
             )
         )
-        if "ProviderNoRbac" not in arguments:
-            operations += _infrastructure_operations(
-                project,
-                names,
-                environment,
-                True,
-                f"az deployment sub {verb} checks write access to every resource "
-                "(no --validation-level ProviderNoRbac)",
-                WHAT_IF_DOC,
-            )
+        read_only = "ProviderNoRbac" in arguments
+        operations += _infrastructure_operations(
+            project,
+            names,
+            environment,
+            "read" if read_only else "write",
+            f"az deployment sub {verb} checks "
+            + (
+                "read access to every resource (--validation-level ProviderNoRbac)"
+                if read_only
+                else "write access to every resource (no --validation-level ProviderNoRbac)"
+            ),
+            WHAT_IF_DOC,
+        )
     if "az deployment sub create" in commands:
         operations.append(
             Operation(
@@ -539,7 +520,7 @@ def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operatio
             )
         )
         operations += _infrastructure_operations(
-            project, names, environment, True, "the Bicep deployment creates and changes the resources", DEPLOY_DOC
+            project, names, environment, "write", "the Bicep deployment creates and changes the resources", DEPLOY_DOC
         )
     return operations
 

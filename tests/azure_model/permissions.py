@@ -5,7 +5,9 @@ no single job shows (who a pull request can become, who may hand out roles).
 Two set-ups can be modelled: the project's own infrastructure/bootstrap.py design, and the manual one-time
 setup that projects had before it (main_readme_setup.json). Findings name the item of mlops-factory's issue
 "Azure-ready on the first run" they belong to: 1 (data-plane access to the workspace storage), 4 (pull
-requests and prod), 5 (promotion to the registry), or "other".
+requests and prod), 5 (promotion to the registry), or "other". The model also checks that the workspace,
+storage account and registry the CI works on (config-infra-<env>.yml) are the ones the infrastructure code
+creates, since the roles are scoped by those names.
 """
 
 from __future__ import annotations
@@ -14,8 +16,22 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iac_inventory import writes
+
 from azure_model.ci_jobs import Job, ci_jobs
-from azure_model.operations import REGISTRY, SUBSCRIPTION, WORKSPACE_STORAGE, Names, names_of, operations_of
+from azure_model.operations import (
+    ML,
+    PRINCIPAL_TYPE,
+    REGISTRY,
+    ROLE_DEFINITION_ID,
+    SUBSCRIPTION,
+    WORKSPACE,
+    WORKSPACE_STORAGE,
+    Names,
+    infrastructure_inventory,
+    names_of,
+    operations_of,
+)
 from azure_model.project_code import import_from_project
 from azure_model.rbac import Assignment, Operation, Role, built_in_roles, decide
 
@@ -175,9 +191,9 @@ def check_jobs(project: Path, orchestration: str, jobs: list[Job], setup: SetUp,
             actor = (terraform_identity if operation.tool == "terraform" else identity) or "(nobody)"
             if setup.allows(actor, operation):
                 continue
-            role = operation.attribute("Microsoft.Authorization/roleAssignments:RoleDefinitionId")
+            role = operation.attribute(ROLE_DEFINITION_ID)
             assigning = (
-                f" (role {role}: {setup.roles[role].name if role in setup.roles else 'unknown'})" if role else ""
+                f" (role {role}: {setup.roles[role].name if role in setup.roles else 'not vendored'})" if role else ""
             )
             who = (
                 actor if actor == identity else f"Terraform, signed in as {actor} by the workflow-level ARM_CLIENT_ID,"
@@ -216,11 +232,8 @@ def check_design(orchestration: str, jobs: list[Job], setup: SetUp, names: Names
                     "Microsoft.Authorization/roleAssignments/write",
                     names.scope(SUBSCRIPTION, env)[0],
                     attributes=(
-                        (
-                            "Microsoft.Authorization/roleAssignments:RoleDefinitionId",
-                            "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-                        ),
-                        ("Microsoft.Authorization/roleAssignments:PrincipalType", "ServicePrincipal"),
+                        (ROLE_DEFINITION_ID, "acdd72a7-3385-48ef-bd42-f606fba81ae7"),
+                        (PRINCIPAL_TYPE, "ServicePrincipal"),
                     ),
                 ),
                 Operation(
@@ -255,10 +268,7 @@ def check_design(orchestration: str, jobs: list[Job], setup: SetUp, names: Names
             owner = Operation(
                 "Microsoft.Authorization/roleAssignments/write",
                 names.scope(SUBSCRIPTION, env)[0],
-                attributes=(
-                    ("Microsoft.Authorization/roleAssignments:RoleDefinitionId", OWNER),
-                    ("Microsoft.Authorization/roleAssignments:PrincipalType", "User"),
-                ),
+                attributes=((ROLE_DEFINITION_ID, OWNER), (PRINCIPAL_TYPE, "User")),
             )
             if setup.allows(identity, owner):
                 findings.append(
@@ -271,9 +281,44 @@ def check_design(orchestration: str, jobs: list[Job], setup: SetUp, names: Names
     return findings
 
 
+# What the CI works on, the ARM type the infrastructure creates it as, and the item a mismatch belongs to.
+TARGETS = (
+    (WORKSPACE, f"{ML}/workspaces", "other", ("dev", "prod")),
+    (WORKSPACE_STORAGE, "Microsoft.Storage/storageAccounts", "1", ("dev", "prod")),
+    (REGISTRY, f"{ML}/registries", "5", ("prod",)),
+)
+
+
+def check_targets(project: Path, names: Names) -> list[Finding]:
+    """The workspace, storage account and registry the CI works on are created by the infrastructure code:
+    the storage role's condition and the operations name them as config-infra-<env>.yml does."""
+    findings = []
+    for environment in ("dev", "prod"):
+        created = {
+            (write.arm_type, write.scope.lower())
+            for write in writes(infrastructure_inventory(project, environment), names.subscriptions[environment])
+        }
+        for kind, arm_type, item, environments in TARGETS:
+            scope, _ = names.scope(kind, environment)
+            if environment in environments and (arm_type, scope.lower()) not in created:
+                findings.append(
+                    Finding(
+                        item,
+                        f"config-infra-{environment}.yml",
+                        f"the CI works on the {kind} {scope.rsplit('/', 1)[-1]}, "
+                        f"which the {environment} infrastructure code does not create",
+                    )
+                )
+    return findings
+
+
 def findings_of(project: Path, orchestration: str, setup: str = "bootstrap") -> list[Finding]:
     """All findings for `project` with the bootstrap design (`setup="bootstrap"`) or the README's manual setup."""
     names = names_of(project, SUBSCRIPTIONS)
     chosen = bootstrap_setup(project) if setup == "bootstrap" else main_readme_setup(project, orchestration, names)
     jobs = ci_jobs(project, orchestration, validated_pipelines(project)).jobs
-    return check_jobs(project, orchestration, jobs, chosen, names) + check_design(orchestration, jobs, chosen, names)
+    return (
+        check_jobs(project, orchestration, jobs, chosen, names)
+        + check_design(orchestration, jobs, chosen, names)
+        + check_targets(project, names)
+    )
