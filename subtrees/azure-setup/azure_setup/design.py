@@ -32,7 +32,10 @@ REGISTRY_USER = "1823dd4f-9b8c-4ab6-ab4e-7397a3684615"
 # them for a user-assigned workspace identity, docs/infrastructure.md). The deploy identities administer role
 # assignments only under a condition that allows exactly these roles, to service principals: a deployment can
 # never hand out Owner or access administration, and Contributor only to a service principal (the deploy
-# identity holds Contributor itself, so that grants nothing it could not already do).
+# identity holds Contributor itself, so that grants nothing it could not already do). What remains: such an
+# assignment, to any service principal of the tenant, outlives the deploy identity's federated credentials;
+# the condition cannot name the workspace identity instead, which does not exist when bootstrap runs
+# (docs/identities.md of mlops-factory).
 DELEGABLE_ROLES: dict[str, str] = {
     CONTRIBUTOR: "Contributor",
     BLOB_DATA_CONTRIBUTOR: "Storage Blob Data Contributor",
