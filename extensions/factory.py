@@ -133,7 +133,7 @@ def factory_problem(context: Context, field: str) -> str:
     """Validator for a text question: the problem with the answer being typed, or ""."""
     if _checked_before_rendering(context, field):
         return ""
-    answers = context.get_all()
+    answers = _answers(context)  # not context.get_all(): Jinja's global `namespace` is no answer
     root = _template_root(context)
     if factory.answers.earlier_problem(field, answers, root):
         return ""

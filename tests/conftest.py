@@ -177,7 +177,10 @@ def tracked_files() -> Callable[[Path], set[str]]:
 
 @pytest.fixture
 def prompt_question(tmp_path: Path):
-    """The Copier question `field` as the interactive prompt sees it, after `answers` were given."""
+    """The Copier question `field` as the interactive prompt sees it, after `answers` were given.
+
+    The questions before it are answered (`answers`, else their defaults); those after it are not yet.
+    """
     from copier._main import Worker
     from copier._user_data import Question
     from plumbum import local
@@ -188,6 +191,9 @@ def prompt_question(tmp_path: Path):
         )
         with local.cwd(tmp_path):
             worker._ask()
+        names = list(worker.template.questions_data)
+        for later in names[names.index(field) :]:
+            worker.answers.user.pop(later, None)
         worker.defaults = False  # the question is now asked interactively, as the prompt would
         return Question(
             answers=worker.answers,

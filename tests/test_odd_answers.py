@@ -40,7 +40,7 @@ def data_file(tmp_path: Path, text: str) -> str:
 def test_an_answer_with_spaces_at_either_end_is_refused_at_the_prompt_and_with_data(
     session_factory, prompt_question, tmp_path
 ):
-    sentence = "namespace ' abc' starts or ends with a space: remove it"
+    sentence = "remove the space at the start or end: ' abc' is not allowed as namespace"
     question = prompt_question(session_factory, "namespace")
     with pytest.raises(ValueError, match=sentence):
         question.validate_answer(" abc")
