@@ -166,3 +166,134 @@ def test_a_project_inside_an_existing_work_tree_is_not_committed_separately(copi
     subprocess.run(["git", "init", "-q", str(monorepo)], check=True)
     project = copier.copy(monorepo / "services" / "churn")
     assert not (project.path / ".git").exists()
+
+
+# -- what fits one line of an 80-column terminal ----------------------------------------------------
+PROMPT_LINE = 76  # Copier puts a 2-column mark and a space before the help; prompt_toolkit cuts at the edge
+QUESTIONS = {
+    key: value for key, value in yaml.safe_load((ROOT / "copier.yml").read_text()).items() if not key.startswith("_")
+}
+# Helps rendered from the answers; their lines are checked where they are rendered.
+RENDERED_HELPS = {"proceed": "test_the_confirmation_lists_every_answer_in_lines_that_fit"}
+# Values every text question is tried with; a question that refuses none of them needs its own below.
+STRAY_VALUES = ["", " x", "x ", "Bad Value!", "-", "a" * 200, "y", "a/b/c/d", "a--b", "UPPER"]
+
+
+def message_rule(message: str) -> str:
+    """What a refusal must show first: the rule, up to the first ': ', or the whole message."""
+    return message.split(": ", 1)[0]
+
+
+@pytest.mark.parametrize("key", list(QUESTIONS))
+def test_every_help_fits_one_prompt_line(key):
+    help_text = QUESTIONS[key]["help"]
+    if "{{" in help_text:
+        assert key in RENDERED_HELPS, f"{key}: a rendered help needs a test of its rendered lines"
+        return
+    assert "\n" not in help_text and len(help_text) <= PROMPT_LINE, (key, len(help_text), help_text)
+
+
+def refusals(field: str, fork: Path, empty_repo: Path, root: Path) -> list[str]:
+    """Every sentence the check of ``field`` gives for the stray values and the field's own bad values."""
+    from mlops_factory import answers as checks
+
+    known = {"project_name": "churn", "namespace": "churn", "postfix": "0001", "project_template_github_url": "builtin"}
+    fork_source = {"project_template_github_url": f"file://{fork}"}
+    own = {
+        "project_template_github_url": [
+            ({}, "https://me:token@github.com/contoso/fork.git"),
+            ({}, f"file://{fork}-missing"),
+            ({}, f"file://{empty_repo}"),
+        ],
+        "project_template_ref": [
+            (fork_source, value) for value in ("", "main", "v9", git(fork, "rev-parse", "--short", "v1"), "a b")
+        ],
+        "namespace": [({}, "a" * 13)],
+        "postfix": [({"namespace": "a" * 12}, "00001")],
+        "location": [({}, "West Europe")],
+        "remote_url": [({}, "https://me:token@github.com/contoso/churn.git")],
+    }
+    tries = [({}, value) for value in STRAY_VALUES] + own.get(field, [])
+    found = []
+    for given, value in tries:
+        problem = checks.field_problem(field, {**known, **given, field: value}, root)
+        if problem:
+            found.append(problem)
+    return found
+
+
+@pytest.fixture
+def empty_repo(tmp_path: Path) -> Path:
+    git(tmp_path, "init", "--quiet", "--bare", str(tmp_path / "empty.git"))
+    return tmp_path / "empty.git"
+
+
+def test_every_refusal_at_a_prompt_leads_with_its_rule_and_names_the_field(fork, empty_repo):
+    """Copier shows a refusal on one line under the prompt, cut at the terminal's edge: the rule comes first.
+
+    The rule is the part before the first ': ' (or the whole message) and fits 76 characters; the field
+    name follows in the same sentence, for --data users. Every checked question is tried, so questions
+    added later are held to the same rule.
+    """
+    from mlops_factory.answers import checked_fields
+
+    for field in checked_fields(ROOT):
+        found = refusals(field, fork, empty_repo, ROOT)
+        assert found, f"no bad value provokes a refusal for {field}: give it its own bad value in refusals()"
+        for message in found:
+            assert len(message_rule(message)) <= PROMPT_LINE, (field, message)
+            assert field in message, (field, message)
+
+
+def test_greyed_out_choices_give_the_reason_before_the_source(session_factory, fork, prompt_question):
+    question = prompt_question(
+        session_factory,
+        "orchestration",
+        project_template_github_url=f"file://{fork}",
+        project_template_ref="v1",
+        infrastructure_version="bicep",
+    )
+    reasons = [choice.disabled for choice in question._formatted_choices if choice.disabled]
+    assert reasons
+    for reason in reasons:
+        assert len(message_rule(reason)) <= PROMPT_LINE and str(fork) not in message_rule(reason), reason
+
+
+# -- the order of the questions: a key typed for a yes/no question never lands in a text answer -------
+def asked_questions() -> list[str]:
+    return [key for key, question in QUESTIONS.items() if question.get("when") is not False]
+
+
+def test_the_confirmation_is_the_last_question_and_is_never_stored():
+    assert asked_questions()[-1] == "proceed"
+    assert QUESTIONS["proceed"]["type"] == "bool" and QUESTIONS["proceed"]["secret"] is True
+
+
+def test_a_text_question_after_a_yes_no_question_refuses_a_stray_key():
+    """A yes/no prompt takes a key press alone, so a "y" typed after it by habit lands in the next prompt.
+
+    Whatever may come next (each question up to the next unconditional one) is a yes/no question, the
+    confirmation, or a text question that refuses a lone "y" and its default with a "y" appended.
+    """
+    from mlops_factory.answers import field_problem
+
+    names = asked_questions()
+    for index, name in enumerate(names):
+        if QUESTIONS[name]["type"] != "bool":
+            continue
+        for following in names[index + 1 :]:
+            question = QUESTIONS[following]
+            if question["type"] != "bool":
+                default = str(question.get("default", ""))
+                strays = ["y"] + ([default + "y"] if "{" not in default else [])
+                for stray in strays:
+                    assert field_problem(following, {following: stray}, ROOT), (name, following, stray)
+            if "when" not in question:
+                break
+
+
+def test_every_question_is_explained_in_the_questions_reference():
+    """The prompt shows one line of help; the full explanation of each question lives in docs/questions.md."""
+    reference = (ROOT / "docs/questions.md").read_text()
+    for key in asked_questions():
+        assert f"| `{key}` |" in reference, f"docs/questions.md has no row for {key}"
