@@ -127,8 +127,9 @@ def test_the_prompt_greys_out_what_the_fork_lacks(session_factory, fork, prompt_
     disabled = {choice.value: choice.disabled for choice in question._formatted_choices}
     assert disabled["azure-devops"] == ""
     # The reason comes first and the source's URL after it: a terminal cuts long choice lines at its edge.
-    assert disabled["github-actions"].startswith(
-        f"no GitHub Actions workflows for bicep infrastructure: template source file://{fork} at v1 lacks"
+    assert disabled["github-actions"] == (
+        f"no GitHub Actions workflows for bicep infrastructure: template source file://{fork} at v1 lacks "
+        "infrastructure/bicep/github-actions/"
     )
     assert question.get_default() == "azure-devops"
 

@@ -18,11 +18,9 @@ NLP = {"project_type": "nlp"}
 CASES = [
     ("project_name", "churn-model", "Churn Model", "'Churn Model' is not allowed as project_name", {}),
     ("project_name", "abc", "-abc", "begin with a letter", {}),
-    ("project_name", "abc", "abc-", "nor may it end with a hyphen", {}),
     ("project_template_github_url", "builtin", "some/relative/path", "absolute path", {}),
     ("github_org_name", "contoso-ml", "contoso--", "'contoso--' is not allowed as github_org_name", {}),
     ("location", "westeurope", "westeruope", "'westeruope' is not allowed as location", {}),
-    ("location", "westeurope", "West Europe", "use 'westeurope', the region's short name", {}),
     ("namespace", "contoso", "Contoso", "'Contoso' is not allowed as namespace", {}),
     (
         "namespace",
@@ -243,20 +241,6 @@ def test_every_refusal_at_a_prompt_leads_with_its_rule_and_names_the_field(fork,
         for message in found:
             assert len(message_rule(message)) <= PROMPT_LINE, (field, message)
             assert field in message, (field, message)
-
-
-def test_greyed_out_choices_give_the_reason_before_the_source(session_factory, fork, prompt_question):
-    question = prompt_question(
-        session_factory,
-        "orchestration",
-        project_template_github_url=f"file://{fork}",
-        project_template_ref="v1",
-        infrastructure_version="bicep",
-    )
-    reasons = [choice.disabled for choice in question._formatted_choices if choice.disabled]
-    assert reasons
-    for reason in reasons:
-        assert len(message_rule(reason)) <= PROMPT_LINE and str(fork) not in message_rule(reason), reason
 
 
 # -- the order of the questions: a key typed for a yes/no question never lands in a text answer -------
