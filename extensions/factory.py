@@ -196,9 +196,17 @@ def preferred(context: Context, axis: str) -> str:
 _staged: dict[tuple[str, ...], str] = {}
 
 
+def _saved_answers_note(context: Mapping[str, Any]) -> str:
+    """Save the answers typed at the prompt; the lines that say where and how to resume ("" when none)."""
+    try:
+        return factory.resume.save_and_describe(context)
+    except Exception as error:  # noqa: BLE001 (failing to save must not hide why the copy stopped)
+        return f"mlops-factory could not save your answers: {error}"
+
+
 def _stop_and_save(context: Mapping[str, Any], sentence: str) -> factory.errors.FactoryError:
     """The error that ends a copy before anything is written, with where the typed answers were saved."""
-    note = factory.resume.save_and_describe(context)
+    note = _saved_answers_note(context)
     return factory.errors.FactoryError(f"{sentence}\n{note}" if note else sentence)
 
 
@@ -314,13 +322,11 @@ _progress: dict[str, Any] = {}
 
 
 def _save_answers_if_stopped() -> None:
+    """At exit: when a person's copy ended before rendering began, save what they typed."""
     context = _progress.get("context")
-    if context is None or _progress.get("rendering"):
+    if context is None or _progress.get("rendering") or not sys.stdin.isatty():
         return
-    try:
-        note = factory.resume.save_and_describe(context)
-    except Exception as error:  # noqa: BLE001 (at exit, a failure to save must not hide Copier's own message)
-        note = f"mlops-factory could not save your answers: {error}"
+    note = _saved_answers_note(context)
     if note:
         print(note, file=sys.stderr)
 

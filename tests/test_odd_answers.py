@@ -134,6 +134,7 @@ def test_a_sparse_checkout_folder_that_names_the_destination_is_accepted(tmp_pat
     assert sparse_checkout_folder_problem(data, tmp_path / "taxi-fare") == ""
     assert sparse_checkout_folder_problem({"project_name": "taxi-fare"}, tmp_path / "elsewhere") == ""
     assert "git_folder_location" in sparse_checkout_folder_problem(data, tmp_path / "elsewhere")
+    assert "not even a folder path" in sparse_checkout_folder_problem({"git_folder_location": ["a"]}, tmp_path)
 
 
 def test_a_yaml_bomb_is_refused_fast(session_factory, tmp_path):

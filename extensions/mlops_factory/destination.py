@@ -92,7 +92,13 @@ def sparse_checkout_folder_problem(data: Mapping[Any, Any], destination: Path) -
     """
     if SPARSE_CHECKOUT_FOLDER not in data:
         return ""
-    folder = Path(str(data[SPARSE_CHECKOUT_FOLDER])).expanduser()
+    value = data[SPARSE_CHECKOUT_FOLDER]
+    if not isinstance(value, str):  # never printed: a YAML alias bomb would expand
+        return (
+            f"give the project folder as copier's destination argument, not as {SPARSE_CHECKOUT_FOLDER}: "
+            f"remove {SPARSE_CHECKOUT_FOLDER} from the data file (it is not even a folder path)"
+        )
+    folder = Path(value).expanduser()
     name = data.get("project_name")
     meant = folder / name if isinstance(name, str) and name else None
     if meant is not None and meant.absolute() == destination.absolute():
