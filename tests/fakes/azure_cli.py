@@ -54,8 +54,27 @@ def account_show(fake: Fake, call: Call) -> None:
 
 
 def login(fake: Fake, call: Call) -> None:
+    """`az login`; a CI identity's sign-in (--service-principal) needs its client id, tenant and federated token."""
+    if call.has("--service-principal"):
+        for option in ("--username", "--tenant", "--federated-token"):
+            if not call.get(option, {"--username": "-u", "--tenant": "-t"}.get(option, option)):
+                raise bad_request(f"the following arguments are required with --service-principal: {option}")
+        token = call.get("--federated-token")
+        issued = fake.state.get("issued_tokens")  # the tokens a test's CI token endpoint handed out, if any
+        if issued is not None and (token not in issued or token in fake.state.setdefault("used_tokens", [])):
+            raise Answer(1, stderr="ERROR: AADSTS700024: Client assertion is not within its valid time range.\n")
+        fake.state.setdefault("used_tokens", []).append(token)
+        fake.state["login"] = {"username": call.get("--username", "-u"), "tenant": call.get("--tenant", "-t")}
     fake.state["signed_in"] = True
     raise done([fake.state["account"]])
+
+
+def account_set(fake: Fake, call: Call) -> None:
+    wanted = call.need("--subscription", "-s", "--name", "-n")
+    if wanted not in fake.state["subscriptions"]:
+        raise Answer(1, stderr=f"ERROR: The subscription of '{wanted}' doesn't exist in cloud 'AzureCloud'.\n")
+    fake.state["account"] = dict(fake.state["account"], **fake.state["subscriptions"][wanted])
+    raise done()
 
 
 def provider_show(fake: Fake, call: Call) -> None:
@@ -419,11 +438,92 @@ def deleted_vaults(fake: Fake, call: Call) -> None:
     )
 
 
+def extension_add(fake: Fake, call: Call) -> None:
+    name = call.need("--name", "-n")
+    extensions = fake.state.setdefault("extensions", [])
+    if name not in extensions:
+        extensions.append(name)
+    fake.state.setdefault("extension_versions", {})[name] = call.get("--version", default="latest")
+    raise done(changed=True)
+
+
 def extension_show(fake: Fake, call: Call) -> None:
     name = call.need("--name", "-n")
     if name not in fake.state.get("extensions", []):
         raise Answer(1, stderr=f"ERROR: The extension {name} is not installed.\n")
     raise done({"name": name, "version": "1.0.0"})
+
+
+# ── Azure ML (the ml extension): jobs, assets, models of the workspace the scripts name ─────────────────────
+def _workspace(fake: Fake, call: Call) -> dict:
+    key = (
+        group_id(subscription_of(fake, call), call.need("--resource-group", "-g"))
+        + "/"
+        + call.need("--workspace-name", "-w")
+    )
+    return fake.state.setdefault("ml_workspaces", {}).setdefault(key, {"jobs": {}, "models": {}, "assets": []})
+
+
+def ml_asset_create(fake: Fake, call: Call) -> None:
+    """`az ml environment create` / `az ml data create`: recorded with the file they were made from."""
+    workspace = _workspace(fake, call)
+    workspace["assets"].append({"kind": call.words[1], "file": call.need("--file", "-f")})
+    raise done({"name": Path(call.need("--file", "-f")).stem, "version": str(len(workspace["assets"]))}, changed=True)
+
+
+def ml_job_create(fake: Fake, call: Call) -> None:
+    workspace = _workspace(fake, call)
+    name = f"job-{len(workspace['jobs']) + 1}"
+    workspace["jobs"][name] = {
+        "name": name,
+        "status": "Completed",
+        "file": call.need("--file", "-f"),
+        "set": call.all("--set"),
+        "services": {"Studio": {"endpoint": f"https://ml.azure.com/runs/{name}"}},
+    }
+    raise done(workspace["jobs"][name], changed=True)
+
+
+def _job(fake: Fake, call: Call) -> dict:
+    name = call.need("--name", "-n")
+    job = _workspace(fake, call)["jobs"].get(name)
+    if job is None:
+        raise Answer(1, stderr=f"ERROR: (UserError) Job {name} is not found.\n")
+    return job
+
+
+def ml_job_show(fake: Fake, call: Call) -> None:
+    raise done(_job(fake, call))
+
+
+def ml_job_stream(fake: Fake, call: Call) -> None:
+    job = _job(fake, call)
+    raise done(f"RunId: {job['name']}\nExecution Summary\n=================\nRunId: {job['name']}")
+
+
+def ml_job_download(fake: Fake, call: Call) -> None:
+    """Writes the job's named output where az puts it: <download path>/named-outputs/<output>/."""
+    job = _job(fake, call)
+    output = call.need("--output-name")
+    folder = Path(call.need("--download-path", "-p")) / "named-outputs" / output
+    folder.mkdir(parents=True, exist_ok=True)
+    for file_name, content in (job.get("outputs") or {}).get(output, {}).items():
+        (folder / file_name).write_text(json.dumps(content))
+    raise done()
+
+
+def ml_model_list(fake: Fake, call: Call) -> None:
+    versions = _workspace(fake, call)["models"].get(call.need("--name", "-n"), [])
+    raise done([{"name": call.get("--name", "-n"), "version": version} for version in versions])
+
+
+def ml_model_show(fake: Fake, call: Call) -> None:
+    name = call.need("--name", "-n")
+    versions = _workspace(fake, call)["models"].get(name, [])
+    wanted = versions[-1] if call.get("--label") == "latest" and versions else call.get("--version", "-v")
+    if wanted not in versions:
+        raise Answer(1, stderr=f"ERROR: (UserError) Model {name}:{wanted} not found.\n")
+    raise done({"name": name, "version": wanted})
 
 
 # ── Azure DevOps ──────────────────────────────────────────────────────────────────────────────────
@@ -587,6 +687,16 @@ def rest(fake: Fake, call: Call) -> None:
 HANDLERS: dict[tuple[str, ...], Any] = {
     ("account", "show"): account_show,
     ("login",): login,
+    ("account", "set"): account_set,
+    ("extension", "add"): extension_add,
+    ("ml", "environment", "create"): ml_asset_create,
+    ("ml", "data", "create"): ml_asset_create,
+    ("ml", "job", "create"): ml_job_create,
+    ("ml", "job", "show"): ml_job_show,
+    ("ml", "job", "stream"): ml_job_stream,
+    ("ml", "job", "download"): ml_job_download,
+    ("ml", "model", "list"): ml_model_list,
+    ("ml", "model", "show"): ml_model_show,
     ("provider", "show"): provider_show,
     ("provider", "list"): provider_list,
     ("provider", "register"): provider_register,
