@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fakes.ci_tokens import REQUEST_TOKEN, CiTokenEndpoint, ci_token_endpoint  # noqa: F401 (fixture)
+from fakes.ci_tokens import REQUEST_TOKEN, CiTokenEndpoint
 from fakes.fixture import DEV_SUBSCRIPTION, TENANT, FakeCli
 from mlops_factory.axes import combination_id
 
