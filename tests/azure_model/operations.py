@@ -251,20 +251,20 @@ TABLE: tuple[Row, ...] = (
         ((f"{ML}/workspaces/batchEndpoints/deployments/jobs/write", WORKSPACE, False), BLOB_WRITE, BLOB_READ),
         IDENTITY_DATASTORE_DOC,
     ),
-    # azureml-core (python-sdk-v1)
-    Row(
-        "azureml-core Dataset.File.upload_directory",
-        r"upload_directory\(",
-        (BLOB_WRITE, BLOB_READ),
-        IDENTITY_DATASTORE_DOC,
-    ),
+    # azureml-core (python-sdk-v1), whose data moves through azure-storage-blob as the caller (sdk_v1.py)
     Row(
         "azureml-core Experiment.submit",
         r"Experiment\([^)]*\)\.submit\(",
         ((f"{ML}/workspaces/experiments/runs/submit/action", WORKSPACE, False),),
         ML_DOC,
     ),
-    Row("azureml-core output download", r"\.download\(local_path", (BLOB_READ,), IDENTITY_DATASTORE_DOC),
+    Row("azure-storage-blob upload_blob (the v1 pipeline's input data)", r"\.upload_blob\(", (BLOB_WRITE,), BLOB_DOC),
+    Row(
+        "azure-storage-blob list_blobs / download_blob (a v1 step's output)",
+        r"\.(list_blobs|download_blob)\(",
+        (BLOB_READ,),
+        BLOB_DOC,
+    ),
     # Bicep's Key Vault create mode (infrastructure/scripts/key-vault-create-mode.sh)
     Row(
         "az keyvault list-deleted (is a vault of the same name soft-deleted?)",
@@ -350,7 +350,7 @@ def names_of(project: Path, subscriptions: dict[str, str]) -> Names:
     return Names(subscriptions, configs)
 
 
-SCRIPT = re.compile(r"(?:bash|python|sh)\s+\"?([\w./-]+\.(?:sh|py))")
+SCRIPT = re.compile(r"(?:bash|python3?|sh)\s+\"?([\w./-]+\.(?:sh|py))")
 SOURCED = re.compile(r"source\s+\"?\$\(dirname[^)]*\)\"?/([\w.-]+\.sh)")
 IMPORTED = re.compile(r"^\s*(?:from|import)\s+(\w+)", re.MULTILINE)
 FUNCTION = re.compile(r"^(\w+)\(\)\s*\{\n(.*?)^\}", re.MULTILINE | re.DOTALL)
@@ -455,7 +455,7 @@ def _vault_recovery(project: Path, names: Names, environment: str) -> list[Opera
 
 def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operation]:
     """Operations of Terraform and Bicep steps of a job: its state, its reads (plan, what-if), its writes."""
-    commands, environment = job.commands, job.target
+    commands, environment = job.commands.replace("\\\n", " "), job.target  # continued lines joined
     operations: list[Operation] = []
     terraform: list[Operation] = []
     if re.search(r"terraform (init|plan|apply)", commands):
@@ -486,7 +486,7 @@ def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operatio
         terraform += _vault_recovery(project, names, environment)
     operations += [dataclasses.replace(operation, tool="terraform") for operation in terraform]
     subscription, _ = names.scope(SUBSCRIPTION, environment)
-    previews = re.findall(r"az deployment sub (what-if|validate)([^\n]*(?:\\\n[^\n]*)*)", commands)
+    previews = re.findall(r"az deployment sub (what-if|validate)([^\n]*)", commands)
     for verb, arguments in previews:
         action = "whatIf/action" if verb == "what-if" else "validate/action"
         operations.append(
@@ -525,10 +525,53 @@ def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operatio
     return operations
 
 
+PREFLIGHT_DOC = (
+    "https://learn.microsoft.com/azure/role-based-access-control/resource-provider-operations "
+    "(the reads of infrastructure/preflight.py, docs/identities.md#preflight)"
+)
+# What infrastructure/preflight.py reads in the subscription of each environment it checks: the subscription,
+# providers, quota and sizes, names (show in the resource group, check-name, deleted vaults), the online
+# endpoint, the CI identities' federated credentials and the role assignments.
+PREFLIGHT_READS = (
+    "Microsoft.Resources/subscriptions/read",
+    "Microsoft.Resources/subscriptions/providers/read",
+    f"{ML}/locations/usages/read",
+    "Microsoft.Compute/skus/read",
+    "Microsoft.Storage/storageAccounts/read",
+    "Microsoft.Storage/checknameavailability/read",
+    "Microsoft.ContainerRegistry/registries/read",
+    "Microsoft.ContainerRegistry/checkNameAvailability/read",
+    f"{VAULTS}/read",
+    "Microsoft.KeyVault/checkNameAvailability/read",
+    "Microsoft.KeyVault/deletedVaults/read",
+    f"{ML}/workspaces/onlineEndpoints/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
+    "Microsoft.Authorization/roleAssignments/read",
+)
+PREFLIGHT = re.compile(r"preflight\.py([^\n]*)")
+
+
+def preflight_steps(job: Job, names: Names) -> list[Operation]:
+    """The reads of each preflight run of a job: in the job's environment with `--environment`, else in both."""
+    operations = []
+    for match in PREFLIGHT.finditer(code_only(job.commands, "shell")):
+        chosen = re.search(r"--environment\s+\"?(\$ENVIRONMENT|dev|prod)\b", match.group(1))
+        if chosen is None:
+            environments = ["dev", "prod"]
+        else:
+            environments = [job.target if chosen.group(1) == "$ENVIRONMENT" else chosen.group(1)]
+        for environment in environments:
+            scope, _ = names.scope(SUBSCRIPTION, environment)
+            why = f"preflight.py reads {environment}"
+            operations += [Operation(action, scope, False, (), why, PREFLIGHT_DOC) for action in PREFLIGHT_READS]
+    return operations
+
+
 def operations_of(project: Path, job: Job, names: Names) -> list[Operation]:
     """Every Azure operation `job` performs, each with why and the page that documents it."""
     texts = {"the job's commands": ("shell", code_only(job.commands, "shell")), **scripts_of(project, job.commands)}
-    operations = infrastructure_steps(project, job, names)
+    operations = infrastructure_steps(project, job, names) + preflight_steps(job, names)
     for row in TABLE:
         if row.only_for and row.only_for != job.target:
             continue
