@@ -109,6 +109,12 @@ TABLE: tuple[Row, ...] = (
         IDENTITY_DATASTORE_DOC,
     ),
     Row(
+        "az resource show (is the workspace deployed yet?)",
+        r"az resource show",
+        ((f"{ML}/workspaces/read", WORKSPACE, False),),
+        CLI_DOC,
+    ),
+    Row(
         "az ml job show / stream",
         r"az ml job (show|stream)",
         ((f"{ML}/workspaces/jobs/read", WORKSPACE, False),),
