@@ -252,15 +252,21 @@ def test_bootstrap_sets_up_azure_devops_and_a_second_run_changes_nothing(project
     plan = identity(state, "id-mymlopspro-0001dev-plan")
     assert (what_if["name"], subscription(PROD_SUBSCRIPTION)) in assignments(state, plan["principalId"])
 
+    assert devops["runs"] == [{"id": 1, "pipeline": pipelines["bicep-ado-deploy-infra"], "branch": "main"}], (
+        "the first run of the infrastructure pipeline, which starts training when it succeeded"
+    )
+
     fake_cli.clear_log()
     second = bootstrap(project, "--organization", "contoso", "--prod-approver", "admin@contoso.com")
     assert second.returncode == 0, second.stderr
     assert fake_cli.changes() == []
+    assert len(fake_cli.state["devops"]["https://dev.azure.com/contoso/my-mlops-project"]["runs"]) == 1
 
 
 @grouped(GITHUB)
 @on(GITHUB)
 def test_dry_run_prints_every_call_and_changes_nothing(project: Path, fake_cli: FakeCli):
+    fake_cli.change_state(lambda state: state["github"]["repos"].clear())  # not created yet: the push comes later
     result = bootstrap(project, "--dry-run")
     assert result.returncode == 0, result.stderr
     assert fake_cli.changes() == []
@@ -282,6 +288,7 @@ def test_dry_run_prints_every_call_and_changes_nothing(project: Path, fake_cli: 
         command.startswith("gh variable set AZURE_CLIENT_ID --body <client id of id-mymlopspro-0001dev-plan>")
         for command in commands
     )
+    assert any(command.startswith("gh repo create my-org/my-mlops-project --private") for command in commands)
     assert "change(s) printed above, none made" in result.stdout
 
 
