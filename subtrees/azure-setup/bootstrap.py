@@ -11,7 +11,7 @@ Administrator), and
   identities);
 - Azure DevOps: the azure-devops extension (`az extension add --name azure-devops`) and a project
   administrator's sign-in, and the project pushed to its Azure Repos repository first (the pipelines are made
-  from the pushed YAML files; bootstrap then starts the first run of the infrastructure pipeline).
+  from the pushed YAML files; the push of azure-setup.json then starts the infrastructure pipeline).
 
 What it creates is described in azure_setup/design.py; infrastructure/azure-setup.json records it for
 preflight.py. No secret is created or stored anywhere.
@@ -146,8 +146,8 @@ def run(arguments: argparse.Namespace, runner: Runner) -> int:
         )
     else:
         print(
-            "Next: python infrastructure/preflight.py (the infrastructure pipeline runs the same checks before it "
-            "deploys; when it has deployed dev and prod, the training pipeline follows)."
+            "Next: python infrastructure/preflight.py, then commit infrastructure/azure-setup.json and push to main: "
+            "the infrastructure pipeline deploys dev, then prod after its approval, and the training pipeline follows."
         )
     return 0
 

@@ -624,16 +624,6 @@ def pipelines_create(fake: Fake, call: Call) -> None:
     raise done(pipelines[name], changed=True)
 
 
-def pipelines_run(fake: Fake, call: Call) -> None:
-    project = devops_project(fake, call)
-    pipeline_id = int(call.need("--id"))
-    if pipeline_id not in {item["id"] for item in project.setdefault("pipelines", {}).values()}:
-        raise Answer(1, stderr=f"ERROR: Pipeline {pipeline_id} was not found.\n")
-    runs = project.setdefault("runs", [])
-    runs.append({"id": len(runs) + 1, "pipeline": pipeline_id, "branch": call.get("--branch")})
-    raise done(runs[-1], changed=True)
-
-
 def rest(fake: Fake, call: Call) -> None:
     url = urlparse(call.need("--url", "--uri", "-u"))
     method = call.get("--method", "-m", default="get").lower()
@@ -751,6 +741,5 @@ HANDLERS: dict[tuple[str, ...], Any] = {
     ("repos", "policy", "build", "create"): policy_build_create,
     ("pipelines", "list"): pipelines_list,
     ("pipelines", "create"): pipelines_create,
-    ("pipelines", "run"): pipelines_run,
     ("rest",): rest,
 }

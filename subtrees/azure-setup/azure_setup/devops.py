@@ -7,8 +7,7 @@
 - a branch-control check on the deploy connections: only runs of main may use them;
 - the pipelines of the project's YAML files, allowed to use the connections and environments they name
   (no "needs permission" prompt on the first run);
-- build validation on main for the pipelines with a `pr:` trigger (Azure Repos ignores `pr:`);
-- the first run of the infrastructure pipeline, when this run created it.
+- build validation on main for the pipelines with a `pr:` trigger (Azure Repos ignores `pr:`).
 """
 
 from __future__ import annotations
@@ -351,18 +350,17 @@ def branch_control_check() -> dict:
     }
 
 
-def ensure_pipelines(devops: DevOps, project: Project) -> tuple[dict[str, int], set[str]]:
-    """Pipeline definitions for the project's YAML files: name -> id, and the names created by this run. None is
-    run on creation: their permissions come first (see start_infrastructure)."""
+def ensure_pipelines(devops: DevOps, project: Project) -> dict[str, int]:
+    """Pipeline definitions for the project's YAML files (name -> id). None is run on creation: the push of
+    infrastructure/azure-setup.json, which preflight in CI reads, starts the infrastructure pipeline."""
     runner = devops.runner
     listed = runner.read("az", "pipelines", "list", *devops.scope, "--output", "json")
     existing = {item["name"]: item["id"] for item in (listed.json() or [])}
-    ids, created = {}, set()
+    ids = {}
     for pipeline in pipelines(project):
         if pipeline.name in existing:
             ids[pipeline.name] = existing[pipeline.name]
             continue
-        created.add(pipeline.name)
         result = runner.change(
             "az", "pipelines", "create", "--name", pipeline.name, "--yaml-path", pipeline.path,
             "--repository", devops.repo.name, "--repository-type", "tfsgit", "--branch", "main",
@@ -370,7 +368,7 @@ def ensure_pipelines(devops: DevOps, project: Project) -> tuple[dict[str, int], 
             stand_in={"id": f"<id of pipeline {pipeline.name}>"},
         )  # fmt: skip
         ids[pipeline.name] = result.json()["id"]
-    return ids, created
+    return ids
 
 
 def ensure_build_validation(devops: DevOps, project: Project, pipeline_ids: dict[str, int]) -> None:
@@ -413,20 +411,6 @@ def ensure_permissions(devops: DevOps, resource_type: str, resource_id: object, 
         )
 
 
-def start_infrastructure(devops: DevOps, project: Project, pipeline_ids: dict[str, int], created: set[str]) -> None:
-    """The first run of the infrastructure pipeline, once it exists with its permissions: the project's push came
-    before bootstrap (the pipelines are made from the pushed YAML files), so no push starts it. It deploys dev,
-    then prod after the approval, and its success starts the training pipeline. Only when this run of bootstrap
-    created the pipeline: a second run of bootstrap starts nothing."""
-    for pipeline in pipelines(project):
-        if pipeline.path.startswith("infrastructure/") and pipeline.name in created:
-            devops.runner.change(
-                "az", "pipelines", "run", "--id", str(pipeline_ids[pipeline.name]), "--branch", "main",
-                *devops.scope, "--output", "none",
-            )  # fmt: skip
-            print(f"  started the first run of {pipeline.name}: dev, then prod after its approval, then training")
-
-
 def set_up_devops(
     runner: Runner,
     project: Project,
@@ -451,7 +435,7 @@ def set_up_devops(
     for connection in plan.service_connections:
         if not connection.read_only:
             ensure_check(devops, "endpoint", connection_ids[connection.name], connection.name, branch_control_check())
-    pipeline_ids, created = ensure_pipelines(devops, project)
+    pipeline_ids = ensure_pipelines(devops, project)
     ensure_build_validation(devops, project, pipeline_ids)
     found = pipelines(project)
     for connection in plan.service_connections:
@@ -465,5 +449,4 @@ def set_up_devops(
         users = [pipeline_ids[p.name] for p in found if env in p.environments]
         if users:
             ensure_permissions(devops, "environment", environment_id, users)
-    start_infrastructure(devops, project, pipeline_ids, created)
     return trusts
