@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from fakes.azure_ml import HANDLERS as ML_HANDLERS
 from fakes.engine import Answer, Call, Fake, bad_request, done, not_found
 
 DEVOPS_ISSUER = "https://login.microsoftonline.com/{tenant}/v2.0"
@@ -743,3 +744,4 @@ HANDLERS: dict[tuple[str, ...], Any] = {
     ("pipelines", "create"): pipelines_create,
     ("rest",): rest,
 }
+HANDLERS.update(ML_HANDLERS)  # az ml and az monitor metrics: fakes/azure_ml.py
