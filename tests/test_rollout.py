@@ -85,8 +85,8 @@ class Project:
         self.fake.change_state(lambda state: state.setdefault("ml", {}).setdefault(key, {}).update(value))
 
     def settings(self, environment: str, **values: Any) -> None:
-        """Change the rollout settings of one environment (mlops/azureml/deploy/rollout.yml)."""
-        path = self.root / "mlops/azureml/deploy/rollout.yml"
+        """Change the rollout settings of one environment (mlops/rollout.yml)."""
+        path = self.root / "mlops/rollout.yml"
         data = yaml.safe_load(path.read_text())
         data["online"][environment].update(values)
         path.write_text(yaml.safe_dump(data))
@@ -99,7 +99,11 @@ class Project:
         env = {name: value for name, value in self.fake.environment().items() if name not in ("TF_BUILD", "CI")}
         env = {name: value for name, value in env.items() if not name.startswith("GITHUB_")}
         if self.orchestration == "github-actions":
-            env |= {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(self.summary), "GITHUB_OUTPUT": str(self.outputs)}
+            env |= {
+                "GITHUB_ACTIONS": "true",
+                "GITHUB_STEP_SUMMARY": str(self.summary),
+                "GITHUB_OUTPUT": str(self.outputs),
+            }
         else:
             env |= {"TF_BUILD": "True"}
         return subprocess.run(
@@ -186,8 +190,11 @@ def test_the_first_rollout_gives_the_new_deployment_all_traffic_after_its_smoke_
     assert endpoint["traffic"] == {"blue": 100}
     assert endpoint["deployments"]["blue"]["model"] == f"azureml:{MODEL}:2"
     assert endpoint["deployments"]["blue"]["collects_data"], "the online deployment must collect inputs and outputs"
-    assert project.changes() == ["online-endpoint create --name " + endpoint["name"], "online-deployment create --name blue",
-                                 "online-endpoint update --name " + endpoint["name"] + " --traffic blue=100 --mirror-traffic blue=0"]
+    assert project.changes() == [
+        "online-endpoint create --name " + endpoint["name"],
+        "online-deployment create --name blue",
+        "online-endpoint update --name " + endpoint["name"] + " --traffic blue=100 --mirror-traffic blue=0",
+    ]
     invokes = [entry["argv"] for entry in project.fake.calls("az") if "invoke" in entry["argv"]]
     assert len(invokes) == 2 and all(argv[argv.index("--deployment-name") + 1] == "blue" for argv in invokes)
     assert project.published(completed) == {"model_version": "2", "deployment": "blue"}
@@ -339,8 +346,7 @@ def test_rollout_settings_that_make_no_sense_stop_the_script_before_azure_change
 
     assert completed.returncode == 1
     assert completed.stderr.strip().splitlines() == [
-        "::error::mlops/azureml/deploy/rollout.yml: online.dev.traffic_steps must rise from above 0 to 100 "
-        "(percent), found '10'"
+        "::error::mlops/rollout.yml: online.dev.traffic_steps must rise from above 0 to 100 (percent), found '10'"
     ]
     assert project.changes() == []
 
@@ -385,4 +391,3 @@ def test_a_failed_batch_rollout_keeps_the_default_and_deletes_the_new_deployment
     summary = project.summary.read_text()
     assert "FAILED at " + ("creating deployment green" if stage == "create" else "the test job of green") in summary
     assert "Rolled back: blue stays the default; the new deployment green is deleted." in summary
-

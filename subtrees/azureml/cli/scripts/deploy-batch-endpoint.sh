@@ -3,7 +3,7 @@
 #
 #   1. the endpoint (batch-endpoint.yml) is created when it is missing;
 #   2. the version goes to a new deployment (batch-deployment.yml) under the name of `deployments` in
-#      mlops/azureml/deploy/rollout.yml (blue, green) that is not the endpoint's default;
+#      mlops/rollout.yml (blue, green) that is not the endpoint's default;
 #   3. a test job scores the sample data (the file or folder that mlops/azureml/train/data.yml registers)
 #      with the new deployment, and the script waits for it;
 #   4. the new deployment becomes the endpoint's default;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rolls a version of the model out to the managed online endpoint of one environment, in stages, with
-# the settings of mlops/azureml/deploy/rollout.yml:
+# the settings of mlops/rollout.yml:
 #
 #   1. the endpoint (online-endpoint.yml) is created when it is missing;
 #   2. the version goes to a new deployment (online-deployment.yml) beside the live one, under the name of

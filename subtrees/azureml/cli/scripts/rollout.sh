@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # The staged rollout that deploy-online-endpoint.sh and deploy-batch-endpoint.sh share: the settings of
-# mlops/azureml/deploy/rollout.yml, the blue/green deployment names, the waits between steps and the
+# mlops/rollout.yml, the blue/green deployment names, the waits between steps and the
 # health figures Azure Monitor keeps for an online deployment. Sourced after lib.sh, not run on its own.
 
-ROLLOUT_FILE="$AZUREML_DIR/deploy/rollout.yml"
+ROLLOUT_FILE="$PROJECT_ROOT/mlops/rollout.yml"
 
 # online_settings ENVIRONMENT: "step_seconds smoke_requests mirror_percent mirror_seconds max_error_percent
 # max_latency_ms" of ENVIRONMENT in rollout.yml (one read), each a whole number in its range.
@@ -11,7 +11,7 @@ online_settings() {
   local path=".online.$1" keys=(step_seconds smoke_requests mirror_percent mirror_seconds max_error_percent max_latency_ms)
   local lowest=(0 1 0 0 0 1) highest=(86400 100 50 86400 100 600000) expression="" text index value
   local -a values
-  [ -f "$ROLLOUT_FILE" ] || fail "mlops/azureml/deploy/rollout.yml is missing"
+  [ -f "$ROLLOUT_FILE" ] || fail "mlops/rollout.yml is missing"
   for index in "${!keys[@]}"; do
     expression+="${expression:+, }($path.${keys[index]} // \"\")"
   done
@@ -20,7 +20,7 @@ online_settings() {
   for index in "${!keys[@]}"; do
     value=${values[index]:-}
     if ! [[ "$value" =~ ^[0-9]+$ ]] || [ "$value" -lt "${lowest[index]}" ] || [ "$value" -gt "${highest[index]}" ]; then
-      fail "mlops/azureml/deploy/rollout.yml: ${path#.}.${keys[index]} is '$value', not a whole number from ${lowest[index]} to ${highest[index]}"
+      fail "mlops/rollout.yml: ${path#.}.${keys[index]} is '$value', not a whole number from ${lowest[index]} to ${highest[index]}"
     fi
   done
   echo "${values[*]}"
@@ -33,22 +33,22 @@ rollout_steps() {
   steps=$(yq -r "$path // [] | .[]" "$ROLLOUT_FILE")
   for step in $steps; do
     if ! [[ "$step" =~ ^[0-9]+$ ]] || [ "$step" -le "$previous" ] || [ "$step" -gt 100 ]; then
-      fail "mlops/azureml/deploy/rollout.yml: ${path#.} must rise from above 0 to 100 (percent), found '$step'"
+      fail "mlops/rollout.yml: ${path#.} must rise from above 0 to 100 (percent), found '$step'"
     fi
     previous=$step
   done
-  [ "$previous" = 100 ] || fail "mlops/azureml/deploy/rollout.yml: ${path#.} must end with 100"
+  [ "$previous" = 100 ] || fail "mlops/rollout.yml: ${path#.} must end with 100"
   printf '%s\n' "$steps"
 }
 
 # deployment_names: the two deployment names the rollout alternates between (blue and green).
 deployment_names() {
   local names
-  [ -f "$ROLLOUT_FILE" ] || fail "mlops/azureml/deploy/rollout.yml is missing"
+  [ -f "$ROLLOUT_FILE" ] || fail "mlops/rollout.yml is missing"
   names=$(yq -r '.deployments // [] | .[]' "$ROLLOUT_FILE")
   if [ "$(wc -w <<<"$names")" != 2 ] || [ "$(sort -u <<<"$names" | wc -l)" != 2 ] ||
     grep -qvE '^[a-z][a-z0-9-]{2,31}$' <<<"$names"; then
-    fail "mlops/azureml/deploy/rollout.yml: deployments must be two different names of 3 to 32 lowercase letters, digits or dashes, such as [blue, green]"
+    fail "mlops/rollout.yml: deployments must be two different names of 3 to 32 lowercase letters, digits or dashes, such as [blue, green]"
   fi
   printf '%s\n' "$names"
 }

@@ -1,17 +1,16 @@
-"""Deploy the registered MLflow model taxi-fare-model to a managed online endpoint and smoke-test it.
+"""Roll a version of the registered MLflow model taxi-fare-model out to the managed online endpoint, in stages.
 
-With the Azure ML Python SDK v2 (azure-ai-ml), the script
+With the Azure ML Python SDK v2 (azure-ai-ml), the script deploys a version of taxi-fare-model (in dev the newest
+version registered in the workspace, in prod the newest one promoted to the Azure ML registry) to the managed online
+endpoint of config-infra-<environment>.yml as mlops/azureml/rollout.py describes: a new deployment beside the live
+one, with no traffic; sample-request.json (beside this script) sent to it directly, which it must answer with one
+numeric prediction per row; then the traffic in the steps of mlops/rollout.yml, with a health check
+at each; the previous deployment goes last, and any failure rolls back.
 
-1. creates the managed online endpoint (key authentication) or leaves the existing one as it is,
-2. creates or updates the deployment (default: blue) with a version of taxi-fare-model: in dev the newest
-   version registered in the workspace, in prod the newest one promoted to the Azure ML registry,
-3. sends all of the endpoint's traffic to that deployment, and
-4. posts sample-request.json (beside this script) to the deployment and checks that it answers with one
-   numeric prediction per row.
-
-The model is an MLflow model, so the deployment needs no scoring script or environment: Azure ML serves it
-with its MLflow runtime, which takes the request format of data-science/src/score.py: an "input_data" object
-with the feature "columns" and the "data" rows.
+data-science/src/score.py serves the model in the project's environment (an Azure ML base image plus
+data-science/environment/conda.yml) and logs each request's inputs and predictions through Azure ML's data
+collector, for the model monitor. It takes the request format of sample-request.json: an "input_data" object with
+the feature "columns" and the "data" rows.
 
 The endpoint name, workspace and registry come from config-infra-<environment>.yml at the project root;
 the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's current account.
@@ -33,59 +32,15 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line and Azure steps of the deploy scripts)
+import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line, endpoints and rollout of the deploy scripts)
 import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
 
 HERE = Path(__file__).resolve().parent
-PROJECT_ROOT = workspace.PROJECT_ROOT
 SAMPLE_REQUEST = HERE / "sample-request.json"
-RAW_DATA = PROJECT_ROOT / "data" / "taxi-trips.csv"
+RAW_DATA = workspace.PROJECT_ROOT / "data" / "taxi-trips.csv"
 TARGET = "fare_amount"
-
-MODEL_NAME = "taxi-fare-model"
-DEPLOYMENT = "blue"
-INSTANCE_TYPE = "Standard_DS3_v2"
-INSTANCE_COUNT = 1
-LATEST = workspace.LATEST
 SAMPLE_ROWS = 3
-# The newest version of the model in the workspace; the scripts resolve and print the exact version.
-DEFAULT_MODEL = f"azureml:{MODEL_NAME}@{LATEST}"
-
-
-def build_endpoint(name: str = "taxi-fare-online", *, environment: str = "dev") -> Any:
-    """The managed online endpoint (an ``azure.ai.ml.entities.ManagedOnlineEndpoint``), built offline."""
-    from azure.ai.ml.entities import ManagedOnlineEndpoint
-
-    return ManagedOnlineEndpoint(
-        name=name,
-        auth_mode="key",
-        description=f"Taxi fare predictions ({environment})",
-        tags={"model": MODEL_NAME, "environment": environment},
-    )
-
-
-def build_deployment(
-    endpoint_name: str = "taxi-fare-online",
-    model: str = DEFAULT_MODEL,
-    *,
-    name: str = DEPLOYMENT,
-    instance_type: str = INSTANCE_TYPE,
-    instance_count: int = INSTANCE_COUNT,
-) -> Any:
-    """The deployment of an MLflow model (an ``azure.ai.ml.entities.ManagedOnlineDeployment``), built offline.
-
-    ``model`` is a model reference (see ``model_uri``). No code or environment: Azure ML serves MLflow models itself.
-    """
-    from azure.ai.ml.entities import ManagedOnlineDeployment
-
-    return ManagedOnlineDeployment(
-        name=name,
-        endpoint_name=endpoint_name,
-        model=model,
-        instance_type=instance_type,
-        instance_count=instance_count,
-        tags={"model": model},
-    )
+MODEL = endpoints.OnlineModel(name="taxi-fare-model", description="Taxi fare predictions")
 
 
 # --- the smoke request ------------------------------------------------------------------------------------------
@@ -141,15 +96,9 @@ def request_problems(request: Any, data: Path = RAW_DATA, target: str = TARGET) 
 def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
     """Why the endpoint's answer is not one numeric prediction per row of ``request`` (empty when it is)."""
     rows = len(request["input_data"]["data"])
-    try:
-        answer = json.loads(response)
-    except json.JSONDecodeError:
-        return [f"the answer is not JSON: {response[:200]}"]
-    if isinstance(answer, str):  # some servers send the JSON document as a JSON string
-        try:
-            answer = json.loads(answer)
-        except json.JSONDecodeError:
-            return [f"the answer is not a list of predictions: {answer[:200]}"]
+    answer, problem = endpoints.json_answer(response)
+    if problem:
+        return [problem]
     if isinstance(answer, dict):
         answer = answer.get("predictions", answer)
     if not isinstance(answer, list):
@@ -163,23 +112,19 @@ def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Create or update the endpoint and its deployment, route traffic to it, smoke-test it."""
+    """Roll the model version out to the online endpoint in stages; the exit code."""
     args = endpoints.parse_online_args(
         argv,
-        "Deploy the registered MLflow model taxi-fare-model to the managed online endpoint of "
-        "config-infra-<environment>.yml and send it sample-request.json.",
-        model_name=MODEL_NAME,
-        deployment=DEPLOYMENT,
-        instance_type=INSTANCE_TYPE,
-        instance_count=INSTANCE_COUNT,
-        request_file=SAMPLE_REQUEST,
+        "Roll a version of the registered MLflow model taxi-fare-model out to the managed online endpoint of "
+        "config-infra-<environment>.yml, in stages, smoke-testing it with sample-request.json.",
+        MODEL,
+        SAMPLE_REQUEST,
         sample_request_help=f"rewrite the request file from the first {SAMPLE_ROWS} rows of data/taxi-trips.csv "
         "and exit",
     )
     return endpoints.deploy_online(
         args,
-        build_endpoint=build_endpoint,
-        build_deployment=build_deployment,
+        MODEL,
         request_problems=request_problems,
         prediction_problems=prediction_problems,
         sample_request=lambda: request_text(build_sample_request()),
