@@ -82,7 +82,14 @@ class Scripts:
 def scripts(rendered_project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Scripts]:
     project = tmp_path / "project"
     source = rendered_project(SDK_PROJECT)
-    for relative in ("mlops/azureml", "config-infra-dev.yml", "config-infra-prod.yml", "data", "data-science"):
+    for relative in (
+        "mlops/azureml",
+        "mlops/rollout.yml",
+        "config-infra-dev.yml",
+        "config-infra-prod.yml",
+        "data",
+        "data-science",
+    ):
         target = project / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if (source / relative).is_dir():
