@@ -421,3 +421,36 @@ def test_every_vendored_role_says_where_it_comes_from_and_the_design_uses_vendor
     held_by_ci = {design.CONTRIBUTOR, design.BLOB_DATA_CONTRIBUTOR}
     assert held_by_ci <= set(design.DELEGABLE_ROLES) and held_by_ci <= set(roles)
     assert not PRIVILEGED & set(design.DELEGABLE_ROLES), "a deploy identity must never hand out a privileged role"
+
+
+@pytest.mark.parametrize(
+    "combination",
+    [
+        in_group(c)
+        for c in COMBINATIONS
+        if c["project_type"] == "classical"
+        and c["infrastructure_version"] == "terraform"
+        and c["mlops_version"] in ("aml-cli-v2", "python-sdk-v2")
+    ],
+)
+def test_the_staged_rollout_is_in_the_model_and_allowed_to_the_prod_deploy_identity(rendered_project, combination):
+    """The rollout reads and deletes deployments, reads Azure Monitor's figures of the endpoint and, through the data
+    collector, registers data assets: operations of the deploy jobs that the model checks against the roles."""
+    project = rendered_project(combination)
+    names, setup = names_of(project, SUBSCRIPTIONS), bootstrap_setup(project)
+    wanted = {
+        "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/delete",
+        "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/read",
+        "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments/delete",
+        "Microsoft.MachineLearningServices/workspaces/data/versions/write",
+        "Microsoft.Insights/metrics/read",
+    }
+    found: dict[str, set[str]] = {}
+    for job in ci_jobs(project, combination["orchestration"]).jobs:
+        if job.target != "prod" or not job.environment:
+            continue
+        for operation in operations_of(project, job, names):
+            if operation.action in wanted:
+                assert setup.allows(setup.identity_for(job), operation), f"{job.label}: {operation}"
+                found.setdefault(operation.action, set()).add(job.label)
+    assert set(found) == wanted, f"not in the model: {sorted(wanted - set(found))}"

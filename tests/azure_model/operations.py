@@ -50,6 +50,15 @@ VAULT_RECOVERY_DOC = (
 )
 ROLE_ASSIGNMENT_DOC = "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-cli"
 CLI_DOC = "https://learn.microsoft.com/cli/azure/reference-index"
+METRICS_DOC = (
+    "https://learn.microsoft.com/azure/role-based-access-control/permissions/monitor#microsoftinsights "
+    "(metrics/read); https://learn.microsoft.com/azure/machine-learning/how-to-monitor-online-endpoints"
+)
+DATA_COLLECTOR_DOC = (
+    "https://learn.microsoft.com/azure/machine-learning/how-to-collect-production-data (a deployment with a "
+    "data_collector registers a data asset per collection; azure-ai-ml _online_deployment_operations.py "
+    "_register_collection_data_assets does it as the caller)"
+)
 
 # target kinds: where an operation lands, resolved with the names of the job's environment
 VAULTS = "Microsoft.KeyVault/vaults"
@@ -83,6 +92,10 @@ class Row:
 
 BLOB_READ = (f"{BLOB}/read", WORKSPACE_STORAGE, True)
 BLOB_WRITE = (f"{BLOB}/write", WORKSPACE_STORAGE, True)
+DATA_ASSETS = (
+    (f"{ML}/workspaces/data/versions/write", WORKSPACE, False),
+    (f"{ML}/workspaces/data/versions/read", WORKSPACE, False),
+)
 TABLE: tuple[Row, ...] = (
     # Azure ML CLI v2 (mlops/scripts)
     Row(
@@ -171,6 +184,30 @@ TABLE: tuple[Row, ...] = (
         IDENTITY_DATASTORE_DOC,
     ),
     Row(
+        "az ml online-deployment create with a data_collector (registers the collections' data assets)",
+        r"az ml online-deployment create",
+        DATA_ASSETS,
+        DATA_COLLECTOR_DOC,
+    ),
+    Row(
+        "az ml online-deployment show / list (which deployment is live, a leftover of a cancelled rollout)",
+        r"az ml online-deployment (show|list)",
+        ((f"{ML}/workspaces/onlineEndpoints/deployments/read", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az ml online-deployment delete (the previous deployment after a rollout, the new one on rollback)",
+        r"az ml online-deployment delete",
+        ((f"{ML}/workspaces/onlineEndpoints/deployments/delete", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az monitor metrics list (the new online deployment's requests, server errors and latency)",
+        r"az monitor metrics list",
+        (("Microsoft.Insights/metrics/read", WORKSPACE, False),),
+        METRICS_DOC,
+    ),
+    Row(
         "az ml batch-endpoint show / create / update",
         r"az ml batch-endpoint (show|create|update)",
         (
@@ -183,6 +220,15 @@ TABLE: tuple[Row, ...] = (
         "az ml batch-deployment create / update",
         r"az ml batch-deployment (create|update)",
         ((f"{ML}/workspaces/batchEndpoints/deployments/write", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az ml batch-deployment show / list / delete (the previous default after a rollout, the new one on rollback)",
+        r"az ml batch-deployment (show|list|delete)",
+        (
+            (f"{ML}/workspaces/batchEndpoints/deployments/read", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/deployments/delete", WORKSPACE, False),
+        ),
         ML_DOC,
     ),
     Row(
@@ -244,6 +290,38 @@ TABLE: tuple[Row, ...] = (
             BLOB_READ,
         ),
         IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "MLClient online deployments with a DataCollector (registers the collections' data assets)",
+        r"DataCollector\(",
+        DATA_ASSETS,
+        DATA_COLLECTOR_DOC,
+    ),
+    Row(
+        "MLClient endpoints and deployments get (the live deployment, the default, a leftover of a cancelled rollout)",
+        r"(online|batch)_(endpoints|deployments)\.get\b",
+        (
+            (f"{ML}/workspaces/onlineEndpoints/read", WORKSPACE, False),
+            (f"{ML}/workspaces/onlineEndpoints/deployments/read", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/read", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/deployments/read", WORKSPACE, False),
+        ),
+        ML_DOC,
+    ),
+    Row(
+        "MLClient deployments begin_delete (the previous deployment after a rollout, the new one on rollback)",
+        r"_deployments\.begin_delete\(",
+        (
+            (f"{ML}/workspaces/onlineEndpoints/deployments/delete", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/deployments/delete", WORKSPACE, False),
+        ),
+        ML_DOC,
+    ),
+    Row(
+        "Azure CLI az monitor metrics list from Python (the new online deployment's health figures)",
+        r'"monitor",\s*"metrics",\s*"list"',
+        (("Microsoft.Insights/metrics/read", WORKSPACE, False),),
+        METRICS_DOC,
     ),
     Row(
         "MLClient.online_endpoints.invoke",
