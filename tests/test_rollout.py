@@ -225,7 +225,7 @@ def test_a_new_version_goes_to_the_other_deployment_in_steps_and_the_old_one_goe
     invoked = [entry["argv"] for entry in project.fake.calls("az") if "invoke" in entry["argv"]]
     assert [argv[argv.index("--deployment-name") + 1] for argv in invoked] == ["green"] * 8
     summary = project.summary.read_text()
-    assert "serves azureml:taxi-fare-model:4 from green after 3 traffic steps (10,50,100 %)" in summary
+    assert "serves azureml:taxi-fare-model:4 from green after the traffic steps 10,50,100 %" in summary
     assert "deleted the previous deployment blue" in summary
 
 

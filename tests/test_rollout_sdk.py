@@ -157,7 +157,7 @@ def test_a_new_version_reaches_the_traffic_in_steps_and_the_old_deployment_goes_
     metrics = [entry["argv"] for entry in fake_cli.calls("az") if entry["argv"][:3] == ["monitor", "metrics", "list"]]
     assert len(metrics) == 8 and all("deployment eq 'green'" in " ".join(argv) for argv in metrics)
     assert (
-        "serves azureml:taxi-fare-model:4 from green after 3 traffic steps (10,50,100 %)" in scripts.summary.read_text()
+        "serves azureml:taxi-fare-model:4 from green after the traffic steps 10,50,100 %" in scripts.summary.read_text()
     )
 
 

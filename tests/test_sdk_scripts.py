@@ -103,7 +103,10 @@ def test_a_script_without_its_settings_names_what_is_missing(project, tmp_path, 
     """Outside the project (no config-infra files) and without a subscription, the script says which flags to give."""
     moved = tmp_path / "elsewhere"
     (moved / "mlops").mkdir(parents=True)
-    subprocess.run(["cp", "-r", str(project / "mlops/azureml"), str(moved / "mlops")], check=True)
+    subprocess.run(
+        ["cp", "-r", str(project / "mlops/azureml"), str(project / "mlops/rollout.yml"), str(moved / "mlops")],
+        check=True,
+    )
     (moved / "mlops/azureml/deploy/online/sample-request.json").write_text(
         (project / "mlops/azureml/deploy/online/sample-request.json").read_text()
     )

@@ -260,7 +260,7 @@ class _OnlineRun:
     settings: OnlineRollout
     smoke: Callable[[Any, str], list[str]]
     health: Callable[[str, str, str], tuple[int, int, int | None]]
-    stage: str = ""
+    phase: str = ""
     serving_since: str = ""
     endpoint_id: str = ""
 
@@ -316,7 +316,7 @@ class _OnlineRun:
 
     def rollback(self, what: str) -> int:
         """Traffic back to the live deployment, the new one deleted, a summary; the exit code 1."""
-        _error(f"rollout of {self.model} to {self.endpoint}/{self.new} failed at {self.stage}: {what}")
+        _error(f"rollout of {self.model} to {self.endpoint}/{self.new} failed at {self.phase}: {what}")
         if not self.deployment_exists(self.new):
             restored = f"all traffic stayed on {self.live}" if self.live else "the endpoint serves nothing, as before"
             removed = f"the new deployment {self.new} was not created"
@@ -324,7 +324,7 @@ class _OnlineRun:
             restored, removed = self._restore(), self._remove_new()
         _summary(
             f"Rollout of {self.model} to the online endpoint {self.endpoint} ({self.environment}) FAILED at "
-            f"{self.stage}: {what}."
+            f"{self.phase}: {what}."
         )
         kept = f" {self.live} still serves the version it served before." if self.live else ""
         _summary(f"Rolled back: {restored}; {removed}.{kept}")
@@ -389,15 +389,15 @@ def roll_out_online(
         run.delete(run.new)
 
     try:
-        run.stage = f"creating deployment {run.new}"
+        run.phase = f"creating deployment {run.new}"
         try:
             client.online_deployments.begin_create_or_update(build_deployment(run.new)).result()
         except Exception as error:  # Azure's message goes into the summary
             raise RolloutError(f"creating the deployment failed: {error}") from None
-        run.stage = f"the smoke test of {run.new}"
+        run.phase = f"the smoke test of {run.new}"
         run.smoke_test()
         if live is None:
-            run.stage = f"routing all traffic to {run.new}"
+            run.phase = f"routing all traffic to {run.new}"
             run.set_traffic({run.new: 100})
             _summary(f"Online endpoint {endpoint} ({environment}) serves {model} from its first deployment, {run.new}")
             workspace.publish(deployment=run.new)
@@ -405,14 +405,14 @@ def roll_out_online(
         run.endpoint_id = client.online_endpoints.get(name=endpoint).id
         run.serving_since = utc_now()
         if settings.mirror_percent:
-            run.stage = f"mirroring {settings.mirror_percent} % of the traffic to {run.new}"
+            run.phase = f"mirroring {settings.mirror_percent} % of the traffic to {run.new}"
             run.set_traffic({live: 100}, mirror={run.new: settings.mirror_percent})
             rollout_wait(
                 settings.mirror_seconds, f"{run.new} answers a copy of {settings.mirror_percent} % of the requests"
             )
             run.health_check(settings.mirror_seconds)
         for step in settings.traffic_steps:
-            run.stage = f"{step} % of the traffic on {run.new}"
+            run.phase = f"{step} % of the traffic on {run.new}"
             run.set_traffic({live: 100 - step, run.new: step})
             print(f"Traffic of {endpoint}: {live} {100 - step} %, {run.new} {step} %", flush=True)
             rollout_wait(settings.step_seconds, f"{run.new} serves {step} % of the requests")
@@ -429,7 +429,7 @@ def roll_out_online(
     steps = ",".join(str(step) for step in settings.traffic_steps)
     _summary(
         f"Online endpoint {endpoint} ({environment}) serves {model} from {run.new} after "
-        f"{len(settings.traffic_steps)} traffic steps ({steps} %); {removed}"
+        f"the traffic steps {steps} %; {removed}"
     )
     workspace.publish(deployment=run.new)
     return 0

@@ -70,7 +70,8 @@ else
   az ml online-endpoint create --file "$endpoint_file" --name "$endpoint" "${scope[@]}" --only-show-errors --output none
 fi
 
-# traffic: the endpoint's traffic and mirrored traffic, as {"traffic": {...}, "mirror_traffic": {...}}.
+# traffic: the endpoint's traffic and mirrored traffic, as a JSON object with the keys traffic and
+# mirror_traffic (each a map of deployment names to percentages).
 traffic() {
   az ml online-endpoint show --name "$endpoint" "${scope[@]}" --output json --only-show-errors |
     jq -c '{traffic: (.traffic // {}), mirror_traffic: (.mirror_traffic // {})}'
@@ -230,9 +231,10 @@ else
   log warning "the previous deployment $live could not be deleted; the next rollout deletes it"
   removed="the previous deployment $live is still there (no traffic)"
 fi
-summary "Online endpoint $endpoint ($environment) serves $model from $new after ${#steps[@]} traffic steps ($(
+shares=$(
   IFS=,
   echo "${steps[*]}"
-) %); $removed"
+)
+summary "Online endpoint $endpoint ($environment) serves $model from $new after the traffic steps $shares %; $removed"
 publish model_version "$version"
 publish deployment "$new"
