@@ -115,16 +115,28 @@ def model_show(fake: Fake, call: Call) -> None:
 
 
 # ── online endpoints and deployments ──────────────────────────────────────────────────────────────
-def online_endpoints(fake: Fake, call: Call) -> dict[str, Any]:
-    return workspace_of(fake, call).setdefault("online_endpoints", {})
-
-
-def online_endpoint(fake: Fake, call: Call, option: str = "--name") -> dict[str, Any]:
-    name = call.need(option) if option != "--name" else call.need("--name", "-n")
-    found = online_endpoints(fake, call).get(name)
+def endpoint_of(fake: Fake, call: Call, kind: str, option: str | None = None) -> dict[str, Any]:
+    """The online or batch (``kind``) endpoint that --name (or ``option``) names."""
+    name = call.need(option) if option else call.need("--name", "-n")
+    found = workspace_of(fake, call).setdefault(f"{kind}_endpoints", {}).get(name)
     if found is None:
         raise not_found(name)
     return found
+
+
+def create_endpoint(fake: Fake, call: Call, kind: str, **fields: Any) -> None:
+    if not Path(call.need("--file", "-f")).is_file():
+        raise bad_request(f"file {call.get('--file', '-f')} not found")
+    name = call.need("--name", "-n")
+    endpoints = workspace_of(fake, call).setdefault(f"{kind}_endpoints", {})
+    if name in endpoints:
+        raise bad_request(f"(Conflict) {kind.capitalize()} endpoint {name} already exists")
+    endpoints[name] = {"name": name, "deployments": {}, **fields}
+    raise answer(call, endpoints[name], changed=True)
+
+
+def online_endpoint(fake: Fake, call: Call, option: str | None = None) -> dict[str, Any]:
+    return endpoint_of(fake, call, "online", option)
 
 
 def online_endpoint_show(fake: Fake, call: Call) -> None:
@@ -132,22 +144,17 @@ def online_endpoint_show(fake: Fake, call: Call) -> None:
 
 
 def online_endpoint_create(fake: Fake, call: Call) -> None:
-    if not Path(call.need("--file", "-f")).is_file():
-        raise bad_request(f"file {call.get('--file', '-f')} not found")
     name = call.need("--name", "-n")
-    endpoints = online_endpoints(fake, call)
-    if name in endpoints:
-        raise bad_request(f"(Conflict) Online endpoint {name} already exists")
-    endpoints[name] = {
-        "name": name,
-        "id": f"{workspace_of(fake, call)['id']}/onlineEndpoints/{name}",
-        "traffic": {},
-        "mirror_traffic": {},
-        "provisioning_state": "Succeeded",
-        "scoring_uri": f"https://{name}.region.inference.ml.azure.com/score",
-        "deployments": {},
-    }
-    raise answer(call, endpoints[name], changed=True)
+    create_endpoint(
+        fake,
+        call,
+        "online",
+        id=f"{workspace_of(fake, call)['id']}/onlineEndpoints/{name}",
+        traffic={},
+        mirror_traffic={},
+        provisioning_state="Succeeded",
+        scoring_uri=f"https://{name}.region.inference.ml.azure.com/score",
+    )
 
 
 def online_endpoint_update(fake: Fake, call: Call) -> None:
@@ -247,12 +254,8 @@ def online_deployment_delete(fake: Fake, call: Call) -> None:
 
 
 # ── batch endpoints, deployments and jobs ─────────────────────────────────────────────────────────
-def batch_endpoint(fake: Fake, call: Call, option: str = "--name") -> dict[str, Any]:
-    name = call.need(option) if option != "--name" else call.need("--name", "-n")
-    found = workspace_of(fake, call).setdefault("batch_endpoints", {}).get(name)
-    if found is None:
-        raise not_found(name)
-    return found
+def batch_endpoint(fake: Fake, call: Call, option: str | None = None) -> dict[str, Any]:
+    return endpoint_of(fake, call, "batch", option)
 
 
 def batch_endpoint_show(fake: Fake, call: Call) -> None:
@@ -260,14 +263,7 @@ def batch_endpoint_show(fake: Fake, call: Call) -> None:
 
 
 def batch_endpoint_create(fake: Fake, call: Call) -> None:
-    if not Path(call.need("--file", "-f")).is_file():
-        raise bad_request(f"file {call.get('--file', '-f')} not found")
-    name = call.need("--name", "-n")
-    endpoints = workspace_of(fake, call).setdefault("batch_endpoints", {})
-    if name in endpoints:
-        raise bad_request(f"(Conflict) Batch endpoint {name} already exists")
-    endpoints[name] = {"name": name, "defaults": {"deployment_name": None}, "deployments": {}}
-    raise answer(call, endpoints[name], changed=True)
+    create_endpoint(fake, call, "batch", defaults={"deployment_name": None})
 
 
 def batch_endpoint_update(fake: Fake, call: Call) -> None:

@@ -25,8 +25,9 @@ from typing import Any
 import rollout
 import workspace
 
-SOURCE_DIR = workspace.PROJECT_ROOT / "data-science" / "src"
-CONDA_FILE = workspace.PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
+PROJECT_ROOT = workspace.PROJECT_ROOT
+SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"
+CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
 # Keep in step with the image of the training pipeline (train/pipeline.py): the model is served with the packages
 # it was trained with.
 IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
@@ -429,3 +430,43 @@ def deploy_batch(args: argparse.Namespace, model: BatchModel) -> int:
     if code == 0:
         workspace.publish(model_version=version_of(reference))
     return code
+
+
+# --- the scripts' entry points --------------------------------------------------------------------------------------
+
+
+def online_main(
+    argv: Sequence[str] | None,
+    model: OnlineModel,
+    request_file: Path,
+    *,
+    request_problems: Callable[[Any], list[str]],
+    prediction_problems: Callable[[str, Any], list[str]],
+    sample_request: Callable[[], str] | None = None,
+    sample_request_help: str | None = None,
+) -> int:
+    """deploy/online/deploy.py: roll a version of ``model`` out to the online endpoint; the exit code."""
+    description = (
+        f"Roll a version of {model.name} out to the managed online endpoint of config-infra-<environment>.yml, "
+        f"in stages, smoke-testing it with {request_file.name}."
+    )
+    args = parse_online_args(argv, description, model, request_file, sample_request_help)
+    return deploy_online(
+        args,
+        model,
+        request_problems=request_problems,
+        prediction_problems=prediction_problems,
+        sample_request=sample_request,
+    )
+
+
+def batch_main(argv: Sequence[str] | None, model: BatchModel, sample: Path, input_help: str) -> int:
+    """deploy/batch/deploy.py: roll a version of ``model`` out to the batch endpoint, testing it with a scoring job
+    on ``sample`` (or --input); the exit code."""
+    description = (
+        f"Roll a version of {model.name} out to the batch endpoint of config-infra-<environment>.yml, testing it "
+        "with a scoring job on the sample data."
+    )
+    default = sample.relative_to(PROJECT_ROOT).as_posix() if sample.is_relative_to(PROJECT_ROOT) else sample
+    args = parse_batch_args(argv, description, model, sample, f"{input_help} (default: {default})")
+    return deploy_batch(args, model)

@@ -1,23 +1,11 @@
-"""Roll a version of the registered MLflow model taxi-fare-model out to the managed online endpoint, in stages.
+"""Roll a version of taxi-fare-model out to the managed online endpoint, in stages (mlops/azureml/rollout.py).
 
-With the Azure ML Python SDK v2 (azure-ai-ml), the script deploys a version of taxi-fare-model (in dev the newest
-version registered in the workspace, in prod the newest one promoted to the Azure ML registry) to the managed online
-endpoint of config-infra-<environment>.yml as mlops/azureml/rollout.py describes: a new deployment beside the live
-one, with no traffic; sample-request.json (beside this script) sent to it directly, which it must answer with one
-numeric prediction per row; then the traffic in the steps of mlops/rollout.yml, with a health check
-at each; the previous deployment goes last, and any failure rolls back.
+The endpoint, its deployments and the rollout are endpoints.py's and rollout.py's; this script names the model and
+checks its smoke test: sample-request.json (beside it) holds trips in the "input_data" format of
+data-science/src/score.py (the feature "columns" and the "data" rows), and the answer must be one numeric
+prediction per row.
 
-data-science/src/score.py serves the model in the project's environment (an Azure ML base image plus
-data-science/environment/conda.yml) and logs each request's inputs and predictions through Azure ML's data
-collector, for the model monitor. It takes the request format of sample-request.json: an "input_data" object with
-the feature "columns" and the "data" rows.
-
-The endpoint name, workspace and registry come from config-infra-<environment>.yml at the project root;
-the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's current account.
-
-    pip install -r mlops/azureml/requirements.txt
-    python mlops/azureml/deploy/online/deploy.py --dry-run                 # print what it would create
-    python mlops/azureml/deploy/online/deploy.py --environment dev
+    python mlops/azureml/deploy/online/deploy.py --environment dev        # --dry-run: print what it would create
     python mlops/azureml/deploy/online/deploy.py --write-sample-request   # after the data's columns changed
 """
 
@@ -33,11 +21,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line, endpoints and rollout of the deploy scripts)
-import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
 
 HERE = Path(__file__).resolve().parent
 SAMPLE_REQUEST = HERE / "sample-request.json"
-RAW_DATA = workspace.PROJECT_ROOT / "data" / "taxi-trips.csv"
+RAW_DATA = endpoints.PROJECT_ROOT / "data" / "taxi-trips.csv"
 TARGET = "fare_amount"
 SAMPLE_ROWS = 3
 MODEL = endpoints.OnlineModel(name="taxi-fare-model", description="Taxi fare predictions")
@@ -113,21 +100,14 @@ def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Roll the model version out to the online endpoint in stages; the exit code."""
-    args = endpoints.parse_online_args(
+    return endpoints.online_main(
         argv,
-        "Roll a version of the registered MLflow model taxi-fare-model out to the managed online endpoint of "
-        "config-infra-<environment>.yml, in stages, smoke-testing it with sample-request.json.",
         MODEL,
         SAMPLE_REQUEST,
-        sample_request_help=f"rewrite the request file from the first {SAMPLE_ROWS} rows of data/taxi-trips.csv "
-        "and exit",
-    )
-    return endpoints.deploy_online(
-        args,
-        MODEL,
         request_problems=request_problems,
         prediction_problems=prediction_problems,
         sample_request=lambda: request_text(build_sample_request()),
+        sample_request_help=f"rewrite the request from the first {SAMPLE_ROWS} rows of data/taxi-trips.csv, exit",
     )
 
 

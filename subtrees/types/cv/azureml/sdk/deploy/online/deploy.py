@@ -1,23 +1,10 @@
-"""Roll a version of the registered image classifier (image-classifier) out to the managed online endpoint, in stages.
+"""Roll a version of image-classifier out to the managed online endpoint, in stages (mlops/azureml/rollout.py).
 
-With the Azure ML Python SDK v2 (azure-ai-ml), the script deploys a version of image-classifier (in dev the newest
-version registered in the workspace, in prod the newest one promoted to the Azure ML registry) to the managed online
-endpoint of config-infra-<environment>.yml as mlops/azureml/rollout.py describes: a new deployment beside the live
-one, with no traffic; sample-request.json (beside this script) sent to it directly, which it must answer with one
-class per image; then the traffic in the steps of mlops/rollout.yml, with a health check at each;
-the previous deployment goes last, and any failure rolls back.
+The endpoint, its deployments and the rollout are endpoints.py's and rollout.py's; this script names the model and
+checks its smoke test: sample-request.json (beside it) holds base64-encoded images, which data-science/src/score.py
+decodes as in training, and the answer must be one class per image.
 
-The model is an MLflow pytorch model; data-science/src/score.py serves it (decoding the base64-encoded images of a
-request the same way as in training) in the project's own environment: the Azure ML base image plus
-data-science/environment/conda.yml, with the torch version the model was pickled with. score.py logs what it sees
-of each image and its answers through Azure ML's data collector, for the model monitor.
-
-The endpoint name, workspace and registry come from config-infra-<environment>.yml at the project root;
-the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's current account.
-
-    pip install -r mlops/azureml/requirements.txt
-    python mlops/azureml/deploy/online/deploy.py --dry-run                 # print what it would create
-    python mlops/azureml/deploy/online/deploy.py --environment dev
+    python mlops/azureml/deploy/online/deploy.py --environment dev        # --dry-run: print what it would create
     python mlops/azureml/deploy/online/deploy.py --write-sample-request   # one image of each class of data/images
 """
 
@@ -32,11 +19,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line, endpoints and rollout of the deploy scripts)
-import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
 
 HERE = Path(__file__).resolve().parent
 SAMPLE_REQUEST = HERE / "sample-request.json"
-SAMPLE_IMAGES = workspace.PROJECT_ROOT / "data" / "images"
+SAMPLE_IMAGES = endpoints.PROJECT_ROOT / "data" / "images"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 # A CPU instance is enough for this small network.
 MODEL = endpoints.OnlineModel(name="image-classifier", description="Image classification")
@@ -93,20 +79,14 @@ def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Roll the model version out to the online endpoint in stages; the exit code."""
-    args = endpoints.parse_online_args(
+    return endpoints.online_main(
         argv,
-        "Roll a version of the registered image classifier image-classifier out to the managed online endpoint of "
-        "config-infra-<environment>.yml, in stages, smoke-testing it with sample-request.json.",
         MODEL,
         SAMPLE_REQUEST,
-        sample_request_help="rewrite the request file with one image of each class of data/images and exit",
-    )
-    return endpoints.deploy_online(
-        args,
-        MODEL,
         request_problems=request_problems,
         prediction_problems=prediction_problems,
         sample_request=lambda: request_text(build_sample_request()),
+        sample_request_help="rewrite the request with one image of each class of data/images and exit",
     )
 
 

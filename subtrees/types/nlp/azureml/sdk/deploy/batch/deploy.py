@@ -1,23 +1,9 @@
-"""Roll a version of review-sentiment-model out to the batch endpoint: a new deployment, a test job, then the default.
+"""Roll a version of review-sentiment-model out to the batch endpoint (mlops/azureml/endpoints.py, rollout.py).
 
-With the Azure ML Python SDK v2 (azure-ai-ml), the script deploys a version of review-sentiment-model (in dev the
-newest version registered in the workspace, in prod the newest one promoted to the Azure ML registry) to the batch
-endpoint of config-infra-<environment>.yml, on the workspace's CPU cluster, as mlops/azureml/rollout.py describes:
-the version goes to a new deployment (blue or green, mlops/rollout.yml), a test job scores
-data/reviews.csv (uploaded) or --input with it and must complete, then it becomes the endpoint's default and the
-previous deployment is deleted; a failure deletes the new deployment and leaves the default as it was. The
-predictions land in the job's `score` output as predictions.csv, one row per text: file, row, text, label, score.
+data-science/src/batch_score.py classifies the text column of CSV files, one row file,row,text,label,score per text
+in predictions.csv.
 
-The model is an MLflow model (a transformers text-classification pipeline) scored by data-science/src/batch_score.py
-in the project's own environment (an Azure ML base image plus data-science/environment/conda.yml). Input files are
-CSV files with a `text` column; other columns, such as `label`, are ignored.
-
-The endpoint name, compute cluster, workspace and registry come from config-infra-<environment>.yml at the project
-root; the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's account.
-
-    pip install -r mlops/azureml/requirements.txt
-    python mlops/azureml/deploy/batch/deploy.py --dry-run        # print what it would create
-    python mlops/azureml/deploy/batch/deploy.py --environment dev
+    python mlops/azureml/deploy/batch/deploy.py --environment dev      # --help: the options
 """
 
 from __future__ import annotations
@@ -28,9 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line, endpoints and rollout of the deploy scripts)
-import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
 
-SAMPLE = workspace.PROJECT_ROOT / "data" / "reviews.csv"
 MODEL = endpoints.BatchModel(
     name="review-sentiment-model",
     description="Sentiment of CSV files of product reviews",
@@ -41,16 +25,13 @@ MODEL = endpoints.BatchModel(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Roll the model version out to the batch endpoint; the exit code."""
-    args = endpoints.parse_batch_args(
+    """The test job scores data/reviews.csv (or --input); the exit code."""
+    return endpoints.batch_main(
         argv,
-        "Roll a version of review-sentiment-model out to the batch endpoint of config-infra-<environment>.yml, "
-        "testing it with a scoring job on the sample data.",
         MODEL,
-        SAMPLE,
-        "CSV file or folder to score in the test job, local or azureml: (default: sample data)",
+        endpoints.PROJECT_ROOT / "data" / "reviews.csv",
+        "CSV file or folder with a text column to score, local or azureml:",
     )
-    return endpoints.deploy_batch(args, MODEL)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,11 @@
-"""Roll a version of the registered text classifier review-sentiment-model out to the managed online endpoint.
+"""Roll a version of review-sentiment-model out to the managed online endpoint, in stages (mlops/azureml/rollout.py).
 
-With the Azure ML Python SDK v2 (azure-ai-ml), the script deploys a version of review-sentiment-model (in dev the
-newest version registered in the workspace, in prod the newest one promoted to the Azure ML registry) to the managed
-online endpoint of config-infra-<environment>.yml as mlops/azureml/rollout.py describes: a new deployment beside the
-live one, with no traffic; sample-request.json (beside this script) sent to it directly, which it must answer with
-one label per text; then the traffic in the steps of mlops/rollout.yml, with a health check at each;
-the previous deployment goes last, and any failure rolls back.
+The endpoint, its deployments and the rollout are endpoints.py's and rollout.py's; this script names the model and
+checks its smoke test: sample-request.json (beside it) holds texts in the "input_data" format of
+data-science/src/score.py ({"columns": ["text"], "data": [[...], ...]}), and the answer must be one
+{"label": ..., "score": ...} per text.
 
-The model is an MLflow model (a transformers text-classification pipeline) served by data-science/src/score.py
-in the project's own environment (an Azure ML base image plus data-science/environment/conda.yml, the packages
-the model was trained with and the Azure ML inference server). score.py takes {"input_data": {"columns":
-["text"], "data": [[...], ...]} }, answers [{"label": ..., "score": ...}, ...] and logs both through Azure ML's
-data collector, for the model monitor.
-
-The endpoint name, workspace and registry come from config-infra-<environment>.yml at the project root;
-the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's current account.
-
-    pip install -r mlops/azureml/requirements.txt
-    python mlops/azureml/deploy/online/deploy.py --dry-run                 # print what it would create
-    python mlops/azureml/deploy/online/deploy.py --environment dev
+    python mlops/azureml/deploy/online/deploy.py --environment dev        # --dry-run: print what it would create
 """
 
 from __future__ import annotations
@@ -74,15 +61,8 @@ def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Roll the model version out to the online endpoint in stages; the exit code."""
-    args = endpoints.parse_online_args(
-        argv,
-        "Roll a version of the registered text classifier review-sentiment-model out to the managed online endpoint "
-        "of config-infra-<environment>.yml, in stages, smoke-testing it with sample-request.json.",
-        MODEL,
-        SAMPLE_REQUEST,
-    )
-    return endpoints.deploy_online(
-        args, MODEL, request_problems=request_problems, prediction_problems=prediction_problems
+    return endpoints.online_main(
+        argv, MODEL, SAMPLE_REQUEST, request_problems=request_problems, prediction_problems=prediction_problems
     )
 
 
