@@ -4,6 +4,8 @@ the way of an answer, with or without the collector package."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import production_data
@@ -30,6 +32,20 @@ class RecordingCollector:
 @pytest.fixture(autouse=True)
 def no_collectors_yet() -> None:
     RecordingCollector.made.clear()
+
+
+def record_production(monkeypatch: pytest.MonkeyPatch, score: object) -> Callable[[], tuple[Any, Any, object]]:
+    """Make a score.py log through RecordingCollector (the type's tests use it); the function returned gives what
+    the last request logged: its inputs, its outputs and the correlation context the outputs carry."""
+    RecordingCollector.made.clear()
+    monkeypatch.setattr(score, "production", ProductionData(RecordingCollector))
+
+    def logged() -> tuple[Any, Any, object]:
+        inputs, outputs = RecordingCollector.made
+        (logged_inputs, _), (logged_outputs, context) = inputs.records[-1], outputs.records[-1]
+        return logged_inputs, logged_outputs, context
+
+    return logged
 
 
 def test_inputs_and_outputs_go_to_their_collections_correlated() -> None:

@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 import score
 from common import FEATURES, features
-from production_data import ProductionData
-from test_production_data import RecordingCollector
+from test_production_data import record_production
 
 # Where the online deployment's sample request lives in the generated project.
 SAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "mlops" / "azureml" / "deploy" / "online" / "sample-request.json"
@@ -107,13 +106,10 @@ def test_the_online_endpoint_sample_request_is_scored(deployed: Path) -> None:
 def test_each_answered_request_is_logged_for_the_model_monitor(
     deployed: Path, trips: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    RecordingCollector.made.clear()
-    monkeypatch.setattr(score, "production", ProductionData(RecordingCollector))
+    logged = record_production(monkeypatch, score)
 
     predictions = score.run(json.dumps({"data": trips.to_dict(orient="records")}))
 
-    inputs, outputs = (collector.records for collector in RecordingCollector.made)
-    ((logged_inputs, _),) = inputs
-    ((logged_outputs, context),) = outputs
+    logged_inputs, logged_outputs, context = logged()
     assert set(logged_inputs.columns) == set(FEATURES) and len(logged_inputs) == 3
     assert logged_outputs["fare_amount"].tolist() == predictions and context is not None

@@ -12,8 +12,7 @@ import evaluate
 import pytest
 import score
 from common import read_image_set
-from production_data import ProductionData
-from test_production_data import RecordingCollector
+from test_production_data import record_production
 
 # Where the online deployment's sample request lives in the generated project.
 SAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "mlops" / "azureml" / "deploy" / "online" / "sample-request.json"
@@ -101,14 +100,11 @@ def test_the_online_endpoint_sample_request_is_scored(deployed: Path) -> None:
 def test_each_answered_request_is_logged_for_the_model_monitor(
     deployed: Path, test_images: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    RecordingCollector.made.clear()
-    monkeypatch.setattr(score, "production", ProductionData(RecordingCollector))
+    logged = record_production(monkeypatch, score)
 
     answers = score.run(json.dumps({"images": [encoded(path) for path in test_images]}))
 
-    inputs, outputs = (collector.records for collector in RecordingCollector.made)
-    ((logged_inputs, _),) = inputs
-    ((logged_outputs, context),) = outputs
+    logged_inputs, logged_outputs, context = logged()
     assert list(logged_inputs.columns) == ["image_bytes", "mean_red", "mean_green", "mean_blue"]
     assert logged_inputs["image_bytes"].tolist() == [path.stat().st_size for path in test_images]
     assert logged_inputs[["mean_red", "mean_green", "mean_blue"]].stack().between(0, 1).all()

@@ -11,8 +11,7 @@ from pathlib import Path
 import batch_score
 import pytest
 import score
-from production_data import ProductionData
-from test_production_data import RecordingCollector
+from test_production_data import record_production
 
 # Where the online deployment's sample request lives in the generated project.
 SAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "mlops" / "azureml" / "deploy" / "online" / "sample-request.json"
@@ -135,15 +134,12 @@ def test_batch_scoring_runs_locally_too(mounted: Path, tmp_path: Path, sample_da
 
 
 def test_each_answered_request_is_logged_for_the_model_monitor(monkeypatch: pytest.MonkeyPatch) -> None:
-    RecordingCollector.made.clear()
-    monkeypatch.setattr(score, "production", ProductionData(RecordingCollector))
+    logged = record_production(monkeypatch, score)
     monkeypatch.setattr(score, "classifier", lambda texts, **_: [{"label": "positive", "score": 0.75} for _ in texts])
 
     answers = score.run(json.dumps({"data": ["Great battery.", "Broke after a day."]}))
 
-    inputs, outputs = (collector.records for collector in RecordingCollector.made)
-    ((logged_inputs, _),) = inputs
-    ((logged_outputs, context),) = outputs
+    logged_inputs, logged_outputs, context = logged()
     assert logged_inputs.to_dict(orient="list") == {
         "text": ["Great battery.", "Broke after a day."],
         "characters": [14, 18],
