@@ -176,6 +176,22 @@ def live_blue(project: Project, version: int = 3, environment: str = "dev") -> N
     project.fake.change_state(change)
 
 
+def default_blue(project: Project, version: int = 3) -> None:
+    """A batch endpoint whose default deployment blue scores with `version`, as the last rollout left it."""
+    project.register(version)
+    name = project.configs["dev"]["batch_endpoint"]
+
+    def change(state: dict) -> None:
+        workspace = state["ml"].setdefault("workspaces", {}).setdefault(project.workspace_key(), {})
+        workspace.setdefault("batch_endpoints", {})[name] = {
+            "name": name,
+            "defaults": {"deployment_name": "blue"},
+            "deployments": {"blue": {"name": "blue", "model": f"azureml:{MODEL}:{version}"}},
+        }
+
+    project.fake.change_state(change)
+
+
 # ── online: success ───────────────────────────────────────────────────────────────────────────────
 @pytest.mark.parametrize(
     "project", [{"orchestration": "github-actions"}, {"orchestration": "azure-devops"}], indirect=True
@@ -353,13 +369,10 @@ def test_rollout_settings_that_make_no_sense_stop_the_script_before_azure_change
 
 # ── batch ─────────────────────────────────────────────────────────────────────────────────────────
 def test_a_batch_rollout_tests_the_new_deployment_before_it_becomes_the_default(project: Project):
-    project.register(3, 4)
-    first = project.run(BATCH, "dev", "3", "--invoke")
-    assert first.returncode == 0, first.stderr
-    assert project.batch_endpoint()["defaults"]["deployment_name"] == "blue"
-    project.fake.clear_log()
+    default_blue(project)
+    project.register(4)
 
-    completed = project.run(BATCH, "dev", "4")
+    completed = project.run(BATCH, "dev", "4", "--invoke")  # --invoke: accepted from earlier callers
 
     assert completed.returncode == 0, completed.stderr
     name = project.configs["dev"]["batch_endpoint"]
@@ -371,15 +384,15 @@ def test_a_batch_rollout_tests_the_new_deployment_before_it_becomes_the_default(
     ]
     endpoint = project.batch_endpoint()
     assert list(endpoint["deployments"]) == ["green"]
-    job = project.workspace()["jobs"]["batchjob-2"]
+    job = project.workspace()["jobs"]["batchjob-1"]
     assert job["deployment"] == "green" and job["input"].endswith("/data/taxi-trips.csv")
-    assert project.published(completed) == {"job_name": "batchjob-2", "model_version": "4", "deployment": "green"}
+    assert project.published(completed) == {"job_name": "batchjob-1", "model_version": "4", "deployment": "green"}
 
 
 @pytest.mark.parametrize("stage", ["create", "job"])
 def test_a_failed_batch_rollout_keeps_the_default_and_deletes_the_new_deployment(project: Project, stage: str):
-    project.register(3, 4)
-    assert project.run(BATCH, "dev", "3").returncode == 0
+    default_blue(project)
+    project.register(4)
     project.set_ml("misbehaving", {f"azureml:{MODEL}:4": stage})
 
     completed = project.run(BATCH, "dev", "4")

@@ -227,15 +227,21 @@ def _deployment_from_file(call: Call, endpoint: dict[str, Any], name: str) -> di
     }
 
 
-def online_deployment_create(fake: Fake, call: Call) -> None:
-    endpoint, name = online_deployment(fake, call)
+def create_deployment(fake: Fake, call: Call, endpoint: dict[str, Any], name: str, failure: str) -> dict[str, Any]:
+    """A new deployment of the endpoint; one whose model misbehaves at "create" stays, Failed, with ``failure``."""
     if name in endpoint["deployments"]:
         raise bad_request(f"(Conflict) Deployment {name} already exists in endpoint {endpoint['name']}")
     deployment = _deployment_from_file(call, endpoint, name)
     endpoint["deployments"][name] = deployment
     if misbehaving(fake, deployment["model"]) == "create":
         deployment["provisioning_state"] = "Failed"
-        raise Answer(1, stderr="ERROR: (ResourceNotReady) User container has crashed or terminated.\n", changed=True)
+        raise Answer(1, stderr=f"ERROR: {failure}\n", changed=True)
+    return deployment
+
+
+def online_deployment_create(fake: Fake, call: Call) -> None:
+    endpoint, name = online_deployment(fake, call)
+    deployment = create_deployment(fake, call, endpoint, name, "(ResourceNotReady) User container has crashed.")
     if call.has("--all-traffic"):
         endpoint["traffic"] = {other: 0 for other in endpoint["deployments"]} | {name: 100}
     raise answer(call, deployment, changed=True)
@@ -312,13 +318,7 @@ def batch_deployment_show(fake: Fake, call: Call) -> None:
 
 def batch_deployment_create(fake: Fake, call: Call) -> None:
     endpoint, name = batch_deployment(fake, call)
-    if name in endpoint["deployments"]:
-        raise bad_request(f"(Conflict) Deployment {name} already exists in endpoint {endpoint['name']}")
-    deployment = _deployment_from_file(call, endpoint, name)
-    endpoint["deployments"][name] = deployment
-    if misbehaving(fake, deployment["model"]) == "create":
-        deployment["provisioning_state"] = "Failed"
-        raise Answer(1, stderr="ERROR: (BadRequest) The environment could not be built.\n", changed=True)
+    deployment = create_deployment(fake, call, endpoint, name, "(BadRequest) The environment could not be built.")
     if call.has("--set-default"):
         endpoint["defaults"]["deployment_name"] = name
     raise answer(call, deployment, changed=True)

@@ -265,14 +265,19 @@ class _OnlineRun:
     endpoint_id: str = ""
 
     def set_traffic(self, traffic: dict[str, int], mirror: dict[str, int] | None = None) -> None:
-        """Route the traffic; mirrored traffic stops unless ``mirror`` says otherwise."""
+        """Route the traffic; mirrored traffic to the new deployment stops unless ``mirror`` says otherwise."""
         endpoint = self.client.online_endpoints.get(name=self.endpoint)
         endpoint.traffic = traffic
-        endpoint.mirror_traffic = mirror or {}
+        endpoint.mirror_traffic = mirror or {self.new: 0}
         self.client.online_endpoints.begin_create_or_update(endpoint).result()
 
     def deployment_exists(self, name: str) -> bool:
-        return _get_or_none(self.client.online_deployments.get, name=name, endpoint_name=self.endpoint) is not None
+        """Whether the deployment exists; when Azure cannot say, it is taken to exist (a rollback then cleans up)."""
+        try:
+            found = _get_or_none(self.client.online_deployments.get, name=name, endpoint_name=self.endpoint)
+        except Exception:  # the rollback must go on: trying to clean up a deployment that is gone is harmless
+            return True
+        return found is not None
 
     def delete(self, name: str) -> None:
         self.client.online_deployments.begin_delete(name=name, endpoint_name=self.endpoint).result()
@@ -382,7 +387,7 @@ def roll_out_online(
     print(
         f"Rolling {model} out to {endpoint} ({environment}): new deployment {run.new}, live deployment {live or 'none'}"
     )
-    if run.deployment_exists(run.new):
+    if _get_or_none(client.online_deployments.get, name=run.new, endpoint_name=endpoint) is not None:
         print(f"warning: {endpoint}/{run.new} is left from an earlier rollout that did not finish: deleting it first")
         if live and ((current.traffic or {}).get(run.new) or (current.mirror_traffic or {}).get(run.new)):
             run.set_traffic({live: 100, run.new: 0})
