@@ -86,7 +86,7 @@ def submitted_job(project: Path, fake: FakeCli, tmp_path: Path, ci: dict[str, st
     job = handed_on["job_name"]
 
     def registered(state: dict) -> None:
-        (workspace,) = state["ml_workspaces"].values()
+        (workspace,) = state["ml"]["workspaces"].values()
         registration = {"registered": True, "name": "taxi-fare-model", "version": 4, "reason": "RMSE 2.1 < 2.4"}
         workspace["jobs"][job]["outputs"] = {"registration": {"registration.json": registration}}
 

@@ -455,78 +455,6 @@ def extension_show(fake: Fake, call: Call) -> None:
     raise done({"name": name, "version": "1.0.0"})
 
 
-# ── Azure ML (the ml extension): jobs, assets, models of the workspace the scripts name ─────────────────────
-def _workspace(fake: Fake, call: Call) -> dict:
-    key = (
-        group_id(subscription_of(fake, call), call.need("--resource-group", "-g"))
-        + "/"
-        + call.need("--workspace-name", "-w")
-    )
-    return fake.state.setdefault("ml_workspaces", {}).setdefault(key, {"jobs": {}, "models": {}, "assets": []})
-
-
-def ml_asset_create(fake: Fake, call: Call) -> None:
-    """`az ml environment create` / `az ml data create`: recorded with the file they were made from."""
-    workspace = _workspace(fake, call)
-    workspace["assets"].append({"kind": call.words[1], "file": call.need("--file", "-f")})
-    raise done({"name": Path(call.need("--file", "-f")).stem, "version": str(len(workspace["assets"]))}, changed=True)
-
-
-def ml_job_create(fake: Fake, call: Call) -> None:
-    workspace = _workspace(fake, call)
-    name = f"job-{len(workspace['jobs']) + 1}"
-    workspace["jobs"][name] = {
-        "name": name,
-        "status": "Completed",
-        "file": call.need("--file", "-f"),
-        "set": call.all("--set"),
-        "services": {"Studio": {"endpoint": f"https://ml.azure.com/runs/{name}"}},
-    }
-    raise done(workspace["jobs"][name], changed=True)
-
-
-def _job(fake: Fake, call: Call) -> dict:
-    name = call.need("--name", "-n")
-    job = _workspace(fake, call)["jobs"].get(name)
-    if job is None:
-        raise Answer(1, stderr=f"ERROR: (UserError) Job {name} is not found.\n")
-    return job
-
-
-def ml_job_show(fake: Fake, call: Call) -> None:
-    raise done(_job(fake, call))
-
-
-def ml_job_stream(fake: Fake, call: Call) -> None:
-    job = _job(fake, call)
-    raise done(f"RunId: {job['name']}\nExecution Summary\n=================\nRunId: {job['name']}")
-
-
-def ml_job_download(fake: Fake, call: Call) -> None:
-    """Writes the job's named output where az puts it: <download path>/named-outputs/<output>/."""
-    job = _job(fake, call)
-    output = call.need("--output-name")
-    folder = Path(call.need("--download-path", "-p")) / "named-outputs" / output
-    folder.mkdir(parents=True, exist_ok=True)
-    for file_name, content in (job.get("outputs") or {}).get(output, {}).items():
-        (folder / file_name).write_text(json.dumps(content))
-    raise done()
-
-
-def ml_model_list(fake: Fake, call: Call) -> None:
-    versions = _workspace(fake, call)["models"].get(call.need("--name", "-n"), [])
-    raise done([{"name": call.get("--name", "-n"), "version": version} for version in versions])
-
-
-def ml_model_show(fake: Fake, call: Call) -> None:
-    name = call.need("--name", "-n")
-    versions = _workspace(fake, call)["models"].get(name, [])
-    wanted = versions[-1] if call.get("--label") == "latest" and versions else call.get("--version", "-v")
-    if wanted not in versions:
-        raise Answer(1, stderr=f"ERROR: (UserError) Model {name}:{wanted} not found.\n")
-    raise done({"name": name, "version": wanted})
-
-
 # ── Azure DevOps ──────────────────────────────────────────────────────────────────────────────────
 def devops_project(fake: Fake, call: Call) -> dict:
     organization = (call.get("--organization", "--org") or "").rstrip("/")
@@ -690,14 +618,6 @@ HANDLERS: dict[tuple[str, ...], Any] = {
     ("login",): login,
     ("account", "set"): account_set,
     ("extension", "add"): extension_add,
-    ("ml", "environment", "create"): ml_asset_create,
-    ("ml", "data", "create"): ml_asset_create,
-    ("ml", "job", "create"): ml_job_create,
-    ("ml", "job", "show"): ml_job_show,
-    ("ml", "job", "stream"): ml_job_stream,
-    ("ml", "job", "download"): ml_job_download,
-    ("ml", "model", "list"): ml_model_list,
-    ("ml", "model", "show"): ml_model_show,
     ("provider", "show"): provider_show,
     ("provider", "list"): provider_list,
     ("provider", "register"): provider_register,
@@ -744,4 +664,4 @@ HANDLERS: dict[tuple[str, ...], Any] = {
     ("pipelines", "create"): pipelines_create,
     ("rest",): rest,
 }
-HANDLERS.update(ML_HANDLERS)  # az ml and az monitor metrics: fakes/azure_ml.py
+HANDLERS.update(ML_HANDLERS)  # az ml (assets, jobs, models, endpoints) and az monitor metrics: fakes/azure_ml.py

@@ -1,6 +1,6 @@
-"""The fake `az ml` and `az monitor metrics`: a small model of an Azure ML workspace's models, online and batch
-endpoints with their deployments, traffic and mirrored traffic, batch scoring jobs, and the endpoint metrics
-of Azure Monitor. Registered into the fake `az` by fakes/azure_cli.py.
+"""The fake `az ml` and `az monitor metrics`: a small model of an Azure ML workspace's assets, pipeline jobs,
+models, online and batch endpoints with their deployments, traffic and mirrored traffic, batch scoring jobs,
+and the endpoint metrics of Azure Monitor. Registered into the fake `az` by fakes/azure_cli.py.
 
 What Azure enforces and the model checks (so that a script which breaks a rule fails here too): traffic
 names existing deployments and adds up to 100 (or 0); mirrored traffic goes to a deployment without live
@@ -16,6 +16,7 @@ Monitor reports for an online deployment.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -334,20 +335,54 @@ def batch_deployment_delete(fake: Fake, call: Call) -> None:
     raise done(changed=True)
 
 
-def job_show(fake: Fake, call: Call) -> None:
+# ── assets and jobs of the training flow ──────────────────────────────────────────────────────────
+def asset_create(fake: Fake, call: Call) -> None:
+    """`az ml environment create` / `az ml data create`: recorded with the file they were made from."""
+    assets = workspace_of(fake, call).setdefault("assets", [])
+    assets.append({"kind": call.words[1], "file": call.need("--file", "-f")})
+    raise answer(call, {"name": Path(call.need("--file", "-f")).stem, "version": str(len(assets))}, changed=True)
+
+
+def job_create(fake: Fake, call: Call) -> None:
+    """A pipeline job, recorded with its file and --set overrides; it completes (tests script other states)."""
+    jobs = workspace_of(fake, call).setdefault("jobs", {})
+    name = f"job-{len(jobs) + 1}"
+    jobs[name] = {
+        "name": name,
+        "status": "Completed",
+        "file": call.need("--file", "-f"),
+        "set": call.all("--set"),
+        "services": {"Studio": {"endpoint": f"https://ml.azure.com/runs/{name}"}},
+    }
+    raise answer(call, jobs[name], changed=True)
+
+
+def job_of(fake: Fake, call: Call) -> dict[str, Any]:
     name = call.need("--name", "-n")
     found = workspace_of(fake, call).setdefault("jobs", {}).get(name)
     if found is None:
         raise not_found(name)
-    raise answer(call, found)
+    return found
+
+
+def job_show(fake: Fake, call: Call) -> None:
+    raise answer(call, job_of(fake, call))
 
 
 def job_stream(fake: Fake, call: Call) -> None:
-    name = call.need("--name", "-n")
-    found = workspace_of(fake, call).setdefault("jobs", {}).get(name)
-    if found is None:
-        raise not_found(name)
-    raise done(f"RunId: {name}\nExecution Summary\n=================\nStatus: {found['status']}")
+    found = job_of(fake, call)
+    raise done(f"RunId: {found['name']}\nExecution Summary\n=================\nStatus: {found['status']}")
+
+
+def job_download(fake: Fake, call: Call) -> None:
+    """Writes the job's named output where az puts it: <download path>/named-outputs/<output>/."""
+    found = job_of(fake, call)
+    output = call.need("--output-name")
+    folder = Path(call.need("--download-path", "-p")) / "named-outputs" / output
+    folder.mkdir(parents=True, exist_ok=True)
+    for file_name, content in (found.get("outputs") or {}).get(output, {}).items():
+        (folder / file_name).write_text(json.dumps(content))
+    raise done()
 
 
 # ── Azure Monitor ─────────────────────────────────────────────────────────────────────────────────
@@ -390,7 +425,11 @@ HANDLERS: dict[tuple[str, ...], Any] = {
     ("ml", "batch-deployment", "show"): batch_deployment_show,
     ("ml", "batch-deployment", "create"): batch_deployment_create,
     ("ml", "batch-deployment", "delete"): batch_deployment_delete,
+    ("ml", "environment", "create"): asset_create,
+    ("ml", "data", "create"): asset_create,
+    ("ml", "job", "create"): job_create,
     ("ml", "job", "show"): job_show,
     ("ml", "job", "stream"): job_stream,
+    ("ml", "job", "download"): job_download,
     ("monitor", "metrics", "list"): metrics_list,
 }

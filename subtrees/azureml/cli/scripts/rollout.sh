@@ -64,12 +64,14 @@ next_deployment() {
   done
 }
 
-# rollout_wait SECONDS WHY: every wait of a rollout goes through here. A long rollout can outlive the
-# federated sign-in of CI (about an hour): renewing it belongs here.
+# rollout_wait SECONDS WHY: every wait of a rollout goes through here. A prod rollout (mirroring, then
+# traffic steps minutes apart) outlives the federated sign-in of CI: the sign-in is renewed after each wait
+# (ensure_fresh_login, lib.sh), in this shell, before the next call to Azure.
 rollout_wait() {
   [ "$1" -gt 0 ] || return 0
   echo "Waiting $1 s: $2"
   sleep "$1"
+  ensure_fresh_login
 }
 
 # utc_now: the current time as Azure Monitor takes it.
