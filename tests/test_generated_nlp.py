@@ -72,5 +72,6 @@ def test_the_project_installs_tests_fine_tunes_and_scores_as_its_readme_says(
     measured = venv.run(benchmark, project, timeout=600).stdout.strip().splitlines()
     summary = json.loads(measured[-1])
     assert summary["device"] == "cpu" and summary["project_over_reference_fp32"] > 0
+    assert summary["rounds"] == 1 and summary["goals_met"] is None  # the goals are about GPUs
     loops = [json.loads(line) for line in measured if line.startswith('{"loop"')]
     assert len(loops) == 4 and all(loop["tokens_per_second"] > 0 for loop in loops)
