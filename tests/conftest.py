@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "extensions"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakes.ci_tokens import ci_token_endpoint  # noqa: E402, F401  (a fake CI endpoint of OIDC tokens)
 from fakes.fixture import fake_cli  # noqa: E402, F401  (fake `az` and `gh` on PATH, for any test)
-from torch_projects import torch_venv  # noqa: E402, F401  (the fixture the slow cv and nlp tests share)
+from generated_projects import torch_venv  # noqa: E402, F401  (the fixture the slow cv and nlp tests share)
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from generated_projects import LEAKING, README, readme_commands
 
 # One combination per MLOps version; the other two answers vary so that every choice appears once.
 COMBINATIONS = {
@@ -28,10 +29,6 @@ COMBINATIONS = {
     "python-sdk-v2": {"infrastructure_version": "terraform", "orchestration": "azure-devops"},
     "rai-aml-cli-v2": {"infrastructure_version": "bicep", "orchestration": "github-actions"},
 }
-README = "data-science/README.md"
-FENCED_SHELL = re.compile(r"^```(?:bash|sh|shell)\n(.*?)^```", re.MULTILINE | re.DOTALL)
-# Variables of this test run that must not reach the project's own tools.
-LEAKING = ("PYTHONPATH", "PYTHONHOME", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", "VIRTUAL_ENV", "PIP_REQUIRE_VIRTUALENV")
 RAI_ENVIRONMENT = Path(__file__).parent / "rai_environment"
 # The MLflow of the RAI components' environment is not pinned there, so it depends on when Azure built
 # the image: one from the time of responsibleai 0.36 (MLflow 2, which has no skops), and one built today.
@@ -91,15 +88,6 @@ class Venvs:
 @pytest.fixture(scope="module")
 def venvs(tmp_path_factory: pytest.TempPathFactory) -> Venvs:
     return Venvs(tmp_path_factory.mktemp("classical"))
-
-
-def readme_commands(project: Path) -> list[str]:
-    """The shell commands in the fenced bash blocks of the data-science README, continuations joined."""
-    text = (project / README).read_text(encoding="utf-8")
-    commands = []
-    for block in FENCED_SHELL.findall(text):
-        commands += [line.strip() for line in block.replace("\\\n", " ").splitlines() if line.strip()]
-    return commands
 
 
 def the_command(commands: list[str], start: str) -> str:

@@ -3,7 +3,7 @@ of data-science/README.md, run the project's own tests, its local training pipel
 on the committed synthetic images) and its scoring script on the online endpoint's sample request.
 
 Slow: the project is installed into the virtual environment with torch and torchvision that the cv and nlp
-tests share (torch_projects.py), and the project's tests fine-tune a small ResNet. The data-science code
+tests share (generated_projects.py), and the project's tests fine-tune a small ResNet. The data-science code
 and its README are the same for every MLOps version, so one project runs everything; the other versions
 are checked to give the same README commands, data, lock and scoring request.
 """
@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 
 import pytest
-from torch_projects import XDIST_GROUP, readme_commands
-from torch_projects import the_command as matching
+from generated_projects import XDIST_GROUP, readme_commands
+from generated_projects import the_command as matching
 
 # One combination per MLOps version; the other two answers vary so that every choice appears once.
 COMBINATIONS = {

