@@ -176,6 +176,20 @@ def test_a_setting_changed_in_one_tool_is_reported(public_copies):
     assert f"{STORAGE.format(**dev)}: sku is 'Standard_LRS' in Terraform, 'Standard_GRS' in Bicep" in differences
 
 
+def test_an_object_left_out_of_a_for_each_map_is_reported(public_copies):
+    # Terraform declares the identity's role assignments from one for_each map.
+    edit(
+        public_copies["terraform"] / "modules/identity/main.tf",
+        'key_vault_administrator                  = { scope = var.key_vault_id, role = "00482a5a-887f-4fb3-b363-'
+        '3b7fe8e74483" }',
+        "",
+    )
+    differences = compare_copies(public_copies)
+    dev = {"environment": "dev"}
+    administrator = f"roleAssignment:00482a5a-887f-4fb3-b363-3b7fe8e74483 on {KEY_VAULT.format(**dev)}"
+    assert f"only in Bicep: {administrator} for {IDENTITY.format(**dev)}" in differences
+
+
 def test_an_order_changed_in_one_tool_is_reported(public_copies):
     # The clusters no longer wait for the workspace's role on its identity in Bicep.
     edit(

@@ -8,39 +8,22 @@
 # to wait for but the workspace. azurerm accepts node_public_ip_enabled = false without a subnet
 # since hashicorp/terraform-provider-azurerm#28673, made for managed networks.
 
-resource "azurerm_machine_learning_compute_cluster" "cpu" {
-  name                          = var.cpu_cluster_name
-  location                      = var.location
-  machine_learning_workspace_id = var.workspace_id
-  tags                          = var.tags
-
-  vm_size                   = "Standard_DS3_v2"
-  vm_priority               = "Dedicated"
-  local_auth_enabled        = false
-  ssh_public_access_enabled = false
-  node_public_ip_enabled    = !var.private_networking
-
-  scale_settings {
-    min_node_count                       = 0
-    max_node_count                       = 4
-    scale_down_nodes_after_idle_duration = "PT120S"
-  }
-
-  identity {
-    type         = "UserAssigned"
-    identity_ids = [var.identity_id]
-  }
+locals {
+  clusters = merge(
+    { cpu = { name = var.cpu_cluster_name, vm_size = "Standard_DS3_v2", max_nodes = 4 } },
+    var.enable_gpu_cluster ? { gpu = { name = var.gpu_cluster_name, vm_size = "Standard_NC4as_T4_v3", max_nodes = 2 } } : {},
+  )
 }
 
-resource "azurerm_machine_learning_compute_cluster" "gpu" {
-  count = var.enable_gpu_cluster ? 1 : 0
+resource "azurerm_machine_learning_compute_cluster" "main" {
+  for_each = local.clusters
 
-  name                          = var.gpu_cluster_name
-  location                      = var.location
+  name                          = each.value.name
+  location                      = var.resource_group.location
   machine_learning_workspace_id = var.workspace_id
-  tags                          = var.tags
+  tags                          = var.resource_group.tags
 
-  vm_size                   = "Standard_NC4as_T4_v3"
+  vm_size                   = each.value.vm_size
   vm_priority               = "Dedicated"
   local_auth_enabled        = false
   ssh_public_access_enabled = false
@@ -48,7 +31,7 @@ resource "azurerm_machine_learning_compute_cluster" "gpu" {
 
   scale_settings {
     min_node_count                       = 0
-    max_node_count                       = 2
+    max_node_count                       = each.value.max_nodes
     scale_down_nodes_after_idle_duration = "PT120S"
   }
 

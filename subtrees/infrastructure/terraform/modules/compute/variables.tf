@@ -1,11 +1,6 @@
-variable "location" {
-  description = "Azure region."
-  type        = string
-}
-
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
+variable "resource_group" {
+  description = "The environment's resource group: the clusters take its region and tags."
+  type        = object({ location = string, tags = map(string) })
 }
 
 variable "workspace_id" {

@@ -1,21 +1,6 @@
-variable "resource_group_name" {
-  description = "Resource group of the identity."
-  type        = string
-}
-
-variable "resource_group_id" {
-  description = "Resource ID of the resource group (scope of the network connection approver role)."
-  type        = string
-}
-
-variable "location" {
-  description = "Azure region."
-  type        = string
-}
-
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
+variable "resource_group" {
+  description = "The environment's resource group, which holds the identity in its region, with its tags (and is the scope of the network connection approver role)."
+  type        = object({ id = string, name = string, location = string, tags = map(string) })
 }
 
 variable "managed_identity_name" {

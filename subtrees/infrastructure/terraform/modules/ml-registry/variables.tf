@@ -1,16 +1,6 @@
-variable "resource_group_id" {
-  description = "Resource ID of the resource group that holds the registry (prod's)."
-  type        = string
-}
-
-variable "location" {
-  description = "Azure region of the registry and of the storage it keeps assets in."
-  type        = string
-}
-
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
+variable "resource_group" {
+  description = "The resource group that holds the registry (prod's): the registry and the storage it keeps assets in take its region and tags."
+  type        = object({ id = string, location = string, tags = map(string) })
 }
 
 variable "registry_name" {

@@ -1,16 +1,6 @@
-variable "resource_group_name" {
-  description = "Resource group of the monitoring resources."
-  type        = string
-}
-
-variable "location" {
-  description = "Azure region."
-  type        = string
-}
-
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
+variable "resource_group" {
+  description = "The environment's resource group, which holds the monitoring resources in its region, with its tags."
+  type        = object({ name = string, location = string, tags = map(string) })
 }
 
 variable "log_analytics_name" {

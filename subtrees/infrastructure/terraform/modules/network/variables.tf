@@ -1,16 +1,6 @@
-variable "resource_group_name" {
-  description = "Resource group of the network resources."
-  type        = string
-}
-
-variable "location" {
-  description = "Azure region."
-  type        = string
-}
-
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
+variable "resource_group" {
+  description = "The environment's resource group, which holds the network resources in its region, with its tags."
+  type        = object({ name = string, location = string, tags = map(string) })
 }
 
 # ── Names ─────────────────────────────────────────────────────────────────────────────────────────
@@ -24,29 +14,15 @@ variable "private_endpoint_subnet_name" {
   type        = string
 }
 
-variable "private_endpoint_workspace_name" {
-  description = "Name of the workspace's private endpoint."
-  type        = string
-}
-
-variable "private_endpoint_storage_blob_name" {
-  description = "Name of the storage account's blob private endpoint."
-  type        = string
-}
-
-variable "private_endpoint_storage_file_name" {
-  description = "Name of the storage account's file private endpoint."
-  type        = string
-}
-
-variable "private_endpoint_key_vault_name" {
-  description = "Name of the Key Vault's private endpoint."
-  type        = string
-}
-
-variable "private_endpoint_container_registry_name" {
-  description = "Name of the container registry's private endpoint."
-  type        = string
+variable "private_endpoint_names" {
+  description = "Name of each private endpoint: workspace, storage_blob, storage_file, key_vault and container_registry."
+  type = object({
+    workspace          = string
+    storage_blob       = string
+    storage_file       = string
+    key_vault          = string
+    container_registry = string
+  })
 }
 
 # ── Address ranges ────────────────────────────────────────────────────────────────────────────────

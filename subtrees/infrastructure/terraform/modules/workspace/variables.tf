@@ -1,16 +1,6 @@
-variable "resource_group_id" {
-  description = "Resource ID of the resource group of the workspace."
-  type        = string
-}
-
-variable "location" {
-  description = "Azure region."
-  type        = string
-}
-
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
+variable "resource_group" {
+  description = "The environment's resource group, which holds the workspace in its region, with its tags."
+  type        = object({ id = string, location = string, tags = map(string) })
 }
 
 variable "workspace_name" {
