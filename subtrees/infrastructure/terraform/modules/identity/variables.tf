@@ -1,6 +1,11 @@
 variable "resource_group" {
-  description = "The environment's resource group, which holds the identity in its region, with its tags (and is the scope of the network connection approver role)."
-  type        = object({ id = string, name = string, location = string, tags = map(string) })
+  description = "The environment's resource group: the resources of this module go into it (by name or ID), in its region, with its tags."
+  type = object({
+    id       = string
+    name     = string
+    location = string
+    tags     = map(string)
+  })
 }
 
 variable "managed_identity_name" {

@@ -1,6 +1,11 @@
 variable "resource_group" {
-  description = "The environment's resource group, which holds the network resources in its region, with its tags."
-  type        = object({ name = string, location = string, tags = map(string) })
+  description = "The environment's resource group: the resources of this module go into it (by name or ID), in its region, with its tags."
+  type = object({
+    id       = string
+    name     = string
+    location = string
+    tags     = map(string)
+  })
 }
 
 # ── Names ─────────────────────────────────────────────────────────────────────────────────────────
@@ -15,14 +20,8 @@ variable "private_endpoint_subnet_name" {
 }
 
 variable "private_endpoint_names" {
-  description = "Name of each private endpoint: workspace, storage_blob, storage_file, key_vault and container_registry."
-  type = object({
-    workspace          = string
-    storage_blob       = string
-    storage_file       = string
-    key_vault          = string
-    container_registry = string
-  })
+  description = "Name of each private endpoint, by what it reaches: workspace, storage_blob, storage_file, key_vault and container_registry."
+  type        = map(string)
 }
 
 # ── Address ranges ────────────────────────────────────────────────────────────────────────────────
@@ -40,21 +39,21 @@ variable "private_endpoint_subnet_prefix" {
 
 # ── The resources behind the private endpoints ────────────────────────────────────────────────────
 variable "workspace_id" {
-  description = "Resource ID of the Azure ML workspace."
+  description = "Resource ID of the Azure ML workspace, whose API and studio the workspace endpoint reaches."
   type        = string
 }
 
 variable "storage_account_id" {
-  description = "Resource ID of the storage account."
+  description = "Resource ID of the storage account, whose blob and file services get an endpoint each."
   type        = string
 }
 
 variable "key_vault_id" {
-  description = "Resource ID of the Key Vault."
+  description = "Resource ID of the Key Vault behind the key_vault endpoint."
   type        = string
 }
 
 variable "container_registry_id" {
-  description = "Resource ID of the container registry."
+  description = "Resource ID of the container registry behind the container_registry endpoint."
   type        = string
 }

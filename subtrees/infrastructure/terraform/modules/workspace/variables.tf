@@ -1,6 +1,11 @@
 variable "resource_group" {
-  description = "The environment's resource group, which holds the workspace in its region, with its tags."
-  type        = object({ id = string, location = string, tags = map(string) })
+  description = "The environment's resource group: the resources of this module go into it (by name or ID), in its region, with its tags."
+  type = object({
+    id       = string
+    name     = string
+    location = string
+    tags     = map(string)
+  })
 }
 
 variable "workspace_name" {
