@@ -80,6 +80,20 @@ check_version() {
   [[ "$1" =~ ^[A-Za-z0-9._-]+$ ]] || fail "'$1' is not a model version (a version such as 3, or latest)"
 }
 
+# use_workspace ENVIRONMENT: what every script does before it talks to Azure ML: check the environment and
+# the tools, move to the project root and set resource_group, workspace and scope (the arguments of
+# `az ml` for that workspace: --resource-group <group> --workspace-name <workspace>) from
+# config-infra-<environment>.yml.
+# shellcheck disable=SC2034
+use_workspace() {
+  check_environment "$1"
+  require_tools
+  cd "$PROJECT_ROOT" || fail "cannot enter $PROJECT_ROOT"
+  resource_group=$(config_value "$1" resource_group)
+  workspace=$(config_value "$1" aml_workspace)
+  scope=(--resource-group "$resource_group" --workspace-name "$workspace")
+}
+
 # config_value ENVIRONMENT KEY: one setting of config-infra-<environment>.yml; fails when it is missing.
 config_value() {
   local file="$PROJECT_ROOT/config-infra-$1.yml" value

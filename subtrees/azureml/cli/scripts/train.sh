@@ -13,14 +13,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-environment=${1:-dev}
-check_environment "$environment"
-require_tools
-cd "$PROJECT_ROOT"
-
-resource_group=$(config_value "$environment" resource_group)
-workspace=$(config_value "$environment" aml_workspace)
-scope=(--resource-group "$resource_group" --workspace-name "$workspace")
+use_workspace "${1:-dev}"
 pipeline="$TRAIN_DIR/pipeline.yml"
 [ -f "$pipeline" ] || fail "mlops/azureml/train/pipeline.yml is missing"
 
