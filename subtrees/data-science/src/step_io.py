@@ -1,0 +1,57 @@
+"""What every pipeline step reads and writes the same way, whatever the project type: the error for input a
+step cannot use, MLflow models on disk or behind a URI, and the MLflow run a step logs to.
+
+The steps import this module as a sibling (``from step_io import DataError``): Azure ML uploads the whole src
+folder as the code of every step, and the tests put the folder on ``sys.path``. The project type's own
+facts (columns, file formats, metrics) are in common.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+MLMODEL = "MLmodel"  # the file that marks the root folder of an MLflow model
+
+
+class DataError(ValueError):
+    """Input that a step cannot use; its main() prints the message and returns 1."""
+
+
+def is_uri(location: str) -> bool:
+    """Whether a model ``location`` is an MLflow model URI (``models:/``, ``runs:/``, ``scheme://``), not a folder."""
+    return "://" in location or location.startswith(("models:/", "runs:/"))
+
+
+def find_model_dir(path: Path) -> Path:
+    """The folder of the MLflow model at ``path``: ``path`` itself or the one folder below it with an MLmodel file.
+
+    Azure ML mounts a model input or a deployed model as a folder that may hold the model one level deeper.
+    """
+    if (path / MLMODEL).is_file():
+        return path
+    if not path.is_dir():
+        raise DataError(f"{path} does not exist")
+    found = sorted(file.parent for file in path.rglob(MLMODEL) if file.is_file())
+    if len(found) != 1:
+        raise DataError(f"{path} must hold exactly one MLflow model (an {MLMODEL} file), found {len(found)}")
+    return found[0]
+
+
+@contextmanager
+def mlflow_run() -> Iterator[Any]:
+    """The active MLflow run, else a new run for the duration of the block.
+
+    In Azure ML the new run is the job's own run (MLflow finds it through the job's environment); the
+    local runner starts one run per step itself.
+    """
+    import mlflow
+
+    active = mlflow.active_run()
+    if active is not None:
+        yield active
+        return
+    with mlflow.start_run() as run:
+        yield run
