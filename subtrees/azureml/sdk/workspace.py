@@ -23,9 +23,15 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 PROJECT_ROOT = HERE.parents[1]
+SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"  # the code of every job and deployment
+CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
 ENVIRONMENTS = ("dev", "prod")
 LATEST = "latest"
 REGISTRATION_FILE = "registration.json"
+# --production-model of the training pipeline: AUTO compares with the newest registered version of the model
+# (if any), NONE with nothing.
+AUTO = "auto"
+NONE = "none"
 
 
 def read_config(environment: str) -> dict[str, Any]:
@@ -81,6 +87,61 @@ def missing_settings(needed: Mapping[str, Any], environment: str = "dev", hint: 
         file=sys.stderr,
     )
     return True
+
+
+def workspace_of(args: argparse.Namespace, config: Mapping[str, Any], hint: str = "") -> tuple[str, str, str] | None:
+    """The subscription, resource group and workspace that the flags of ``add_workspace_arguments`` or
+    config-infra name; None, after one error line naming the flags that have no value, when one is missing."""
+    subscription_id = args.subscription_id or current_subscription()
+    resource_group = args.resource_group or config.get("resource_group")
+    workspace_name = args.workspace or config.get("aml_workspace")
+    needed = {"--subscription-id": subscription_id, "--resource-group": resource_group, "--workspace": workspace_name}
+    if missing_settings(needed, args.environment, hint):
+        return None
+    return subscription_id, resource_group, workspace_name
+
+
+def add_training_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    model_name: str,
+    experiment: str,
+    model_uri: str,
+    gate_help: str,
+    test_size: float,
+    test_size_help: str,
+) -> None:
+    """The flags of the training pipeline (train/pipeline.py) about the model to beat, the split and the run.
+    ``model_uri`` says how a model is named to --production-model, ``gate_help`` what --min-improvement is."""
+    parser.add_argument("--model-name", default=model_name, help=f"registered model name (default: {model_name})")
+    parser.add_argument(
+        "--production-model",
+        default=AUTO,
+        help=f"model the candidate must beat: '{AUTO}' (default) = the newest registered version of --model-name, "
+        f"'{NONE}' = none, or {model_uri}",
+    )
+    parser.add_argument("--min-improvement", type=float, default=0.0, help=gate_help)
+    parser.add_argument("--test-size", type=float, default=test_size, help=test_size_help)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--experiment-name", default=experiment, help=f"default: {experiment}")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="stream the pipeline's logs; exit 1 if it fails; then report whether a model version was registered",
+    )
+
+
+def training_options(args: argparse.Namespace, production_model: str | None) -> dict[str, Any]:
+    """The arguments of build_pipeline() in train/pipeline.py that come from --raw-data and the flags of
+    ``add_training_arguments``, with the model to beat that the script chose."""
+    return {
+        "raw_data": args.raw_data,
+        "model_name": args.model_name,
+        "production_model": production_model,
+        "test_size": args.test_size,
+        "seed": args.seed,
+        "min_improvement": args.min_improvement,
+    }
 
 
 def ml_client(subscription_id: str, resource_group: str | None = None, workspace: str | None = None, **scope: Any):

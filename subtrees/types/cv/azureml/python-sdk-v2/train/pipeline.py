@@ -15,6 +15,7 @@ data-science/environment/conda.yml. The images are by default the public fridgeO
 four kinds of items, zipped), read straight from where Microsoft publishes it; --raw-data takes your own
 (a local folder of class folders is uploaded, or an azureml: data asset).
 
+training.py beside this file makes the steps every model shares and runs the command line.
 `build_pipeline()` builds the job offline: nothing is uploaded and no workspace is contacted until `main()`
 submits it. The workspace comes from config-infra-<environment>.yml at the project root unless
 --resource-group/--workspace say otherwise; the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID
@@ -32,56 +33,29 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import training  # noqa: E402  (train/training.py: the steps and the command line every model shares)
 import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
 
-PROJECT_ROOT = workspace.PROJECT_ROOT
-SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"
-CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
 # The public image set of mlops/azureml: a .zip archive with one folder per class.
 PUBLIC_DATA = "https://cvbp-secondary.z19.web.core.windows.net/datasets/image_classification/fridgeObjects.zip"
-ENVIRONMENTS = workspace.ENVIRONMENTS
-
 MODEL_NAME = "image-classifier"
 CPU_COMPUTE = "cpu-cluster"
 GPU_COMPUTE = "gpu-cluster"
 EXPERIMENT = "image-classifier-training"
 # torch from PyPI brings its own CUDA libraries: the base image needs none.
 IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
-# --production-model: AUTO compares with the newest registered version of the model (if any), NONE with nothing.
-AUTO = "auto"
-NONE = "none"
-
-# The command line of each step, as data-science/src/<step>.py defines it. `$[[...]]` is left out when the
-# optional input inside it has no value.
-PREP_COMMAND = (
-    "python prep.py --raw-data ${{inputs.raw_data}} --train-data ${{outputs.train_data}} "
-    "--test-data ${{outputs.test_data}} --test-size ${{inputs.test_size}} --seed ${{inputs.seed}}"
-)
+TEST_SIZE = 0.25
+# The train step's command line, as data-science/src/train.py defines it.
 TRAIN_COMMAND = (
     "python train.py --train-data ${{inputs.train_data}} --model-output ${{outputs.model_output}} "
     "--epochs ${{inputs.epochs}} --batch-size ${{inputs.batch_size}} --learning-rate ${{inputs.learning_rate}} "
     "--image-size ${{inputs.image_size}} --seed ${{inputs.seed}} --num-workers 2"
 )
-EVALUATE_COMMAND = (
-    "python evaluate.py --model-input ${{inputs.model_input}} --test-data ${{inputs.test_data}} "
-    "--evaluation-output ${{outputs.evaluation_output}} --min-improvement ${{inputs.min_improvement}} "
-    "$[[--production-model ${{inputs.production_model}}]]"
-)
-REGISTER_COMMAND = (
-    "python register.py --model-input ${{inputs.model_input}} --evaluation-output ${{inputs.evaluation_output}} "
-    "--model-name ${{inputs.model_name}} --registration-output ${{outputs.registration_output}}"
-)
-
-
-def is_remote(path: str) -> bool:
-    """Whether ``path`` names data in Azure (azureml:, https://, abfss://, ...) rather than a local file."""
-    return path.startswith("azureml:") or "://" in path
 
 
 def build_pipeline(
@@ -93,7 +67,7 @@ def build_pipeline(
     nodes: int = 1,
     model_name: str = MODEL_NAME,
     production_model: str | None = None,
-    test_size: float = 0.25,
+    test_size: float = TEST_SIZE,
     seed: int = 42,
     epochs: int = 15,
     batch_size: int = 32,
@@ -111,49 +85,20 @@ def build_pipeline(
     ``compute``. ``production_model`` is the model to beat, as an ``azureml:<name>:<version>`` (or
     ``azureml://``) URI; None means there is none, and the candidate is promoted.
     """
-    from azure.ai.ml import Input, Output, PyTorchDistribution, command, dsl
+    from azure.ai.ml import Input, Output, PyTorchDistribution, dsl
     from azure.ai.ml.constants import AssetTypes
-    from azure.ai.ml.entities import Environment
 
-    data_path = str(raw_data)
-    if is_remote(data_path):
-        data_type = AssetTypes.URI_FOLDER if data_path.endswith("/") else AssetTypes.URI_FILE
-    else:
-        data_type = AssetTypes.URI_FOLDER if Path(data_path).is_dir() else AssetTypes.URI_FILE
-        data_path = str(Path(data_path).resolve())
-    # Anonymous: Azure ML names it after the hash of image + conda file and rebuilds only when they change.
-    environment = Environment(image=image, conda_file=CONDA_FILE)
-    # The model to beat is bound straight to the evaluate step rather than made a pipeline input: without
-    # one nothing is bound, and evaluate.py runs without --production-model.
-    model_to_beat = (
-        {"production_model": Input(type=AssetTypes.MLFLOW_MODEL, path=production_model)} if production_model else {}
+    steps = training.Steps(
+        "image_classifier",
+        raw_data=raw_data,
+        compute=compute,
+        image=image,
+        model_name=MODEL_NAME,
+        production_model=production_model,
+        test_size=TEST_SIZE,
+        prep_description="Split the raw image set into training and test images, class by class",
     )
-
-    def step(name: str, description: str, script: str, inputs: dict, outputs: dict, **options: Any) -> Any:
-        return command(
-            name=f"image_classifier_{name}",
-            display_name=name,
-            description=description,
-            code=SOURCE_DIR,
-            command=script,
-            inputs=inputs,
-            outputs=outputs,
-            environment=environment,
-            **({"compute": compute} | options),
-        )
-
-    prep_component = step(
-        "prep",
-        "Split the raw image set into training and test images, class by class",
-        PREP_COMMAND,
-        {
-            "raw_data": Input(type=data_type),
-            "test_size": Input(type="number", default=0.25),
-            "seed": Input(type="integer", default=42),
-        },
-        {"train_data": Output(type=AssetTypes.URI_FOLDER), "test_data": Output(type=AssetTypes.URI_FOLDER)},
-    )
-    train_component = step(
+    train_component = steps.component(
         "train",
         "Train the image classifier (DistributedDataParallel) and save it as an MLflow model",
         TRAIN_COMMAND,
@@ -170,29 +115,6 @@ def build_pipeline(
         distribution=PyTorchDistribution(process_count_per_instance=processes_per_node),
         instance_count=nodes,
     )
-    evaluate_component = step(
-        "evaluate",
-        "Score the candidate (and the production model) on the test images; decide whether to promote",
-        EVALUATE_COMMAND,
-        {
-            "model_input": Input(type=AssetTypes.MLFLOW_MODEL),
-            "test_data": Input(type=AssetTypes.URI_FOLDER),
-            "production_model": Input(type=AssetTypes.MLFLOW_MODEL, optional=True),
-            "min_improvement": Input(type="number", default=0.0),
-        },
-        {"evaluation_output": Output(type=AssetTypes.URI_FOLDER)},
-    )
-    register_component = step(
-        "register",
-        "Register the model when the evaluation decided to promote it",
-        REGISTER_COMMAND,
-        {
-            "model_input": Input(type=AssetTypes.MLFLOW_MODEL),
-            "evaluation_output": Input(type=AssetTypes.URI_FOLDER),
-            "model_name": Input(type="string", default=MODEL_NAME),
-        },
-        {"registration_output": Output(type=AssetTypes.URI_FOLDER)},
-    )
 
     # No annotations on the pipeline function: dsl reads them, and `from __future__ import annotations`
     # turns them into strings it cannot resolve.
@@ -203,17 +125,9 @@ def build_pipeline(
         experiment_name=experiment_name,
     )
     def training_pipeline(
-        raw_data,
-        test_size,
-        seed,
-        epochs,
-        batch_size,
-        learning_rate,
-        image_size,
-        min_improvement,
-        registered_model_name,
+        raw_data, test_size, seed, epochs, batch_size, learning_rate, image_size, min_improvement, registered_model_name
     ):
-        prep = prep_component(raw_data=raw_data, test_size=test_size, seed=seed)
+        prep = steps.prep(raw_data=raw_data, test_size=test_size, seed=seed)
         train = train_component(
             train_data=prep.outputs.train_data,
             epochs=epochs,
@@ -222,25 +136,12 @@ def build_pipeline(
             image_size=image_size,
             seed=seed,
         )
-        evaluate = evaluate_component(
-            model_input=train.outputs.model_output,
-            test_data=prep.outputs.test_data,
-            min_improvement=min_improvement,
-            **model_to_beat,
+        return steps.evaluate_and_register(
+            train.outputs.model_output, prep.outputs.test_data, min_improvement, registered_model_name
         )
-        register = register_component(
-            model_input=train.outputs.model_output,
-            evaluation_output=evaluate.outputs.evaluation_output,
-            model_name=registered_model_name,
-        )
-        return {
-            "trained_model": train.outputs.model_output,
-            "evaluation": evaluate.outputs.evaluation_output,
-            "registration": register.outputs.registration_output,
-        }
 
-    job = training_pipeline(
-        raw_data=Input(type=data_type, path=data_path),
+    return steps.job(
+        training_pipeline,
         test_size=test_size,
         seed=seed,
         epochs=epochs,
@@ -250,22 +151,16 @@ def build_pipeline(
         min_improvement=min_improvement,
         registered_model_name=model_name,
     )
-    job.settings.default_compute = compute
-    return job
 
 
 # --- command line ------------------------------------------------------------------------------------------------
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description="Build the image-classifier training pipeline (prep -> train -> evaluate -> register) and "
-        "submit it to Azure ML.",
-        epilog="The workspace and the compute clusters come from config-infra-<environment>.yml unless given here.",
-    )
-    workspace.add_workspace_arguments(parser)
-    parser.add_argument(
-        "--compute", help=f"cluster of the other steps (default: cpu_cluster from config-infra, else {CPU_COMPUTE})"
+    parser = training.argument_parser(
+        "Build the image-classifier training pipeline (prep -> train -> evaluate -> register) and submit it to "
+        "Azure ML.",
+        compute_help=f"cluster of the other steps (default: cpu_cluster from config-infra, else {CPU_COMPUTE})",
     )
     parser.add_argument(
         "--gpu-compute", help=f"cluster of the train step (default: gpu_cluster from config-infra, else {GPU_COMPUTE})"
@@ -277,88 +172,40 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=PUBLIC_DATA,
         help="image set (.zip or folder of class folders), local, https or azureml: (default: fridgeObjects)",
     )
-    parser.add_argument("--model-name", default=MODEL_NAME, help=f"registered model name (default: {MODEL_NAME})")
-    parser.add_argument(
-        "--production-model",
-        default=AUTO,
-        help=f"model the candidate must beat: '{AUTO}' (default) = the newest registered version of --model-name, "
-        f"'{NONE}' = none, or an azureml: model URI",
-    )
-    parser.add_argument("--min-improvement", type=float, default=0.0, help="accuracy gain needed to promote")
-    parser.add_argument("--test-size", type=float, default=0.25, help="share of each class kept for evaluation")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=0.001)
     parser.add_argument("--image-size", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--experiment-name", default=EXPERIMENT, help=f"default: {EXPERIMENT}")
-    parser.add_argument(
-        "--wait",
-        action="store_true",
-        help="stream the job's logs; exit 1 if the job fails; then report whether a model version was registered",
+    training.add_run_arguments(
+        parser,
+        model_name=MODEL_NAME,
+        experiment=EXPERIMENT,
+        gate_help="accuracy gain needed to promote",
+        test_size=TEST_SIZE,
+        test_size_help="share of each class kept for evaluation",
     )
-    parser.add_argument("--dry-run", action="store_true", help="print the pipeline job as YAML and submit nothing")
-    args = parser.parse_args(argv)
-    if not is_remote(args.raw_data) and not Path(args.raw_data).exists():
-        parser.error(f"--raw-data {args.raw_data}: no such file or folder")
-    return args
+    return training.parse_args(parser, argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the pipeline and submit it (or print it with --dry-run). Returns the exit code."""
     args = parse_args(argv)
-    config = workspace.read_config(args.environment)
-    production = None if args.production_model in (AUTO, NONE) else args.production_model
 
-    client = None
-    if not args.dry_run:
-        subscription_id = args.subscription_id or workspace.current_subscription()
-        resource_group = args.resource_group or config.get("resource_group")
-        workspace_name = args.workspace or config.get("aml_workspace")
-        needed = {
-            "--subscription-id": subscription_id,
-            "--resource-group": resource_group,
-            "--workspace": workspace_name,
-        }
-        if workspace.missing_settings(needed, args.environment, hint="use --dry-run to build the job without Azure"):
-            return 2
-        client = workspace.ml_client(subscription_id, resource_group, workspace_name)
-        if args.production_model == AUTO:
-            newest = workspace.newest_version(client, args.model_name)
-            production = workspace.model_uri(args.model_name, newest) if newest else None
-        print(f"Production model to beat: {production or 'none (the candidate is promoted)'}")
+    def build(config: Mapping[str, Any], production_model: str | None) -> Any:
+        return build_pipeline(
+            **workspace.training_options(args, production_model),
+            experiment_name=args.experiment_name,
+            compute=args.compute or config.get("cpu_cluster") or CPU_COMPUTE,
+            gpu_compute=args.gpu_compute or config.get("gpu_cluster") or GPU_COMPUTE,
+            processes_per_node=args.processes_per_node,
+            nodes=args.nodes,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            learning_rate=args.learning_rate,
+            image_size=args.image_size,
+        )
 
-    job = build_pipeline(
-        raw_data=args.raw_data,
-        compute=args.compute or config.get("cpu_cluster") or CPU_COMPUTE,
-        gpu_compute=args.gpu_compute or config.get("gpu_cluster") or GPU_COMPUTE,
-        processes_per_node=args.processes_per_node,
-        nodes=args.nodes,
-        model_name=args.model_name,
-        production_model=production,
-        test_size=args.test_size,
-        seed=args.seed,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        image_size=args.image_size,
-        min_improvement=args.min_improvement,
-        experiment_name=args.experiment_name,
-    )
-    if client is None:
-        job.dump(sys.stdout)
-        return 0
-
-    submitted = client.jobs.create_or_update(job, experiment_name=args.experiment_name)
-    print(f"Submitted pipeline job {submitted.name}: {submitted.studio_url}")
-    if args.wait:
-        if not workspace.wait_for_job(client, submitted.name, "Pipeline job"):
-            return 1
-        with tempfile.TemporaryDirectory() as download:
-            client.jobs.download(submitted.name, output_name="registration", download_path=download)
-            registration = workspace.read_registration(Path(download))
-        workspace.report_registration(submitted.name, registration, args.model_name)
-    return 0
+    return training.submit(args, build)
 
 
 if __name__ == "__main__":

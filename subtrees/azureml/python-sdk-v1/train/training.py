@@ -1,0 +1,243 @@
+"""What the training pipeline of every project type does alike with the Azure ML Python SDK v1 (azureml-core).
+
+END OF SUPPORT: Azure ML SDK v1 (azureml-core, azureml-pipeline-*) is past Microsoft's end of support. It was
+deprecated on 31 March 2025 and its support ended on 30 June 2026: pipelines keep running, but the SDK gets
+no fixes any more, security fixes included, and new Azure ML features (managed online endpoints, registries,
+serverless compute) never reach it. Keep this flavour only while you move legacy code, then switch the project
+to the SDK v2 flavour, which builds the same pipeline with azure-ai-ml:
+
+    copier update --trust -d mlops_version=python-sdk-v2
+
+pipeline.py beside this file builds its model's pipeline, prep -> train -> evaluate -> register, from
+``Steps``: PythonScriptSteps that run data-science/src/<step>.py with one RunConfiguration, joined by
+PipelineData, their settings PipelineParameters (changeable per run in the studio or the REST API without a
+new pipeline). The prep, evaluate and register steps are the same for every model and are made here;
+pipeline.py adds its train step and its hyperparameters. ``submit()`` is the flow of pipeline.py's command
+line: the workspace, the production model to beat, the pipeline built and submitted, followed (--wait) and
+its registration reported to the next CI step.
+
+Nothing here contacts Azure until ``submit()`` does; pipeline.py has put mlops/azureml on ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import workspace as project  # mlops/azureml/workspace.py ("workspace" is the Azure ML workspace here)
+
+# Lets an SDK v1 run download its input dataset (added to the packages of conda.yml for Azure ML only).
+DATASET_RUNTIME = "azureml-dataset-runtime[fuse]==1.62.0.post1"
+REGISTER_STEP = "register"
+END_OF_SUPPORT = (
+    "warning: Azure ML SDK v1 is past end of support (30 June 2026); "
+    "move with `copier update --trust -d mlops_version=python-sdk-v2`"
+)
+
+
+def build_run_config(name: str, image: str) -> Any:
+    """The RunConfiguration of every step: the conda environment of data-science/environment/conda.yml, named
+    ``name``, on the base image ``image``."""
+    from azureml.core import Environment
+    from azureml.core.runconfig import RunConfiguration
+
+    environment = Environment.from_conda_specification(name=name, file_path=str(project.CONDA_FILE))
+    environment.docker.base_image = image
+    environment.python.conda_dependencies.add_pip_package(DATASET_RUNTIME)
+    run_config = RunConfiguration()
+    run_config.environment = environment
+    return run_config
+
+
+class Steps:
+    """The steps of one training pipeline, built without a workspace.
+
+    ``raw_data`` is the prep step's input (a dataset consumption config such as
+    ``dataset.as_named_input("raw_data").as_download()``). ``production_model`` is an MLflow model URI
+    (``models:/<name>/<version>``) that evaluate.py loads in the job, or None when there is none.
+    """
+
+    def __init__(
+        self,
+        raw_data: Any,
+        *,
+        compute: str,
+        run_config: Any,
+        model_name: str,
+        production_model: str | None,
+        test_size: float,
+        seed: int,
+        min_improvement: float,
+    ) -> None:
+        from azureml.pipeline.core import PipelineData
+
+        self.compute = compute
+        self.run_config = run_config
+        self.raw_data = raw_data
+        self.production_model = production_model
+        self.data = {
+            name: PipelineData(name, is_directory=True)
+            for name in ("train_data", "test_data", "model_output", "evaluation_output", "registration_output")
+        }
+        self.test_size = self.parameter("test_size", test_size)
+        self.seed = self.parameter("seed", seed)
+        self.min_improvement = self.parameter("min_improvement", min_improvement)
+        self.model_name = self.parameter("model_name", model_name)
+
+    @staticmethod
+    def parameter(name: str, value: Any) -> Any:
+        """A pipeline parameter with ``value`` as its default."""
+        from azureml.pipeline.core import PipelineParameter
+
+        return PipelineParameter(name, default_value=value)
+
+    def parameter_flags(self, **values: Any) -> list[Any]:
+        """The command-line flags of ``values``, each value a pipeline parameter of that name:
+        ``parameter_flags(max_depth=10)`` is ``["--max-depth", <pipeline parameter max_depth = 10>]``."""
+        flags: list[Any] = []
+        for name, value in values.items():
+            flags += ["--" + name.replace("_", "-"), self.parameter(name, value)]
+        return flags
+
+    def step(
+        self, name: str, arguments: list[Any], inputs: list[Any], outputs: list[Any], reuse: bool, target: str = ""
+    ) -> Any:
+        """A PythonScriptStep running data-science/src/<name>.py on ``target`` (default: the CPU compute)."""
+        from azureml.pipeline.steps import PythonScriptStep
+
+        return PythonScriptStep(
+            name=name,
+            script_name=f"{name}.py",
+            source_directory=str(project.SOURCE_DIR),
+            arguments=arguments,
+            inputs=inputs,
+            outputs=outputs,
+            compute_target=target or self.compute,
+            runconfig=self.run_config,
+            allow_reuse=reuse,
+        )
+
+    def with_train(self, train_arguments: list[Any], target: str = "") -> list[Any]:
+        """The four steps, the train step with ``train_arguments`` (the model's own flags) on ``target``."""
+        data = self.data
+        prep = self.step(
+            "prep",
+            ["--raw-data", self.raw_data, "--train-data", data["train_data"], "--test-data", data["test_data"]]
+            + ["--test-size", self.test_size, "--seed", self.seed],
+            [self.raw_data],
+            [data["train_data"], data["test_data"]],
+            reuse=True,
+        )
+        train = self.step(
+            "train",
+            ["--train-data", data["train_data"], "--model-output", data["model_output"], *train_arguments]
+            + ["--seed", self.seed],
+            [data["train_data"]],
+            [data["model_output"]],
+            reuse=True,
+            target=target,
+        )
+        # Evaluation and registration depend on the registry's state, not only on their inputs: never reused.
+        production = ["--production-model", self.production_model] if self.production_model else []
+        evaluate = self.step(
+            "evaluate",
+            ["--model-input", data["model_output"], "--test-data", data["test_data"]]
+            + ["--evaluation-output", data["evaluation_output"], "--min-improvement", self.min_improvement]
+            + production,
+            [data["model_output"], data["test_data"]],
+            [data["evaluation_output"]],
+            reuse=False,
+        )
+        register = self.step(
+            REGISTER_STEP,
+            ["--model-input", data["model_output"], "--evaluation-output", data["evaluation_output"]]
+            + ["--model-name", self.model_name, "--registration-output", data["registration_output"]],
+            [data["model_output"], data["evaluation_output"]],
+            [data["registration_output"]],
+            reuse=False,
+        )
+        return [prep, train, evaluate, register]
+
+
+def upload(workspace: Any, raw_data: Path, folder: str) -> Any:
+    """The file or folder ``raw_data``, uploaded to ``folder`` of the workspace's default datastore, as a dataset."""
+    from azureml.core import Dataset
+    from azureml.data.datapath import DataPath
+
+    return Dataset.File.upload_directory(
+        src_dir=str(raw_data if raw_data.is_dir() else raw_data.parent),
+        target=DataPath(workspace.get_default_datastore(), folder),
+        pattern=None if raw_data.is_dir() else raw_data.name,
+        overwrite=True,
+        show_progress=False,
+    )
+
+
+def latest_model_uri(workspace: Any, name: str) -> str | None:
+    """``models:/<name>/<version>`` of the newest registered version of the model, None when it has none."""
+    from azureml.core.model import Model
+
+    models = Model.list(workspace, name=name, latest=True)
+    return f"models:/{name}/{models[0].version}" if models else None
+
+
+# --- command line ------------------------------------------------------------------------------------------------
+
+
+def argument_parser(description: str, *, compute_help: str) -> argparse.ArgumentParser:
+    """The parser of pipeline.py with the workspace flags and --compute; pipeline.py adds its model's flags,
+    then ``project.add_training_arguments``."""
+    parser = argparse.ArgumentParser(
+        description=f"{description} SDK v1 is past end of support (30 June 2026): move to python-sdk-v2 with "
+        "`copier update --trust -d mlops_version=python-sdk-v2`.",
+        epilog="The workspace and the compute clusters come from config-infra-<environment>.yml unless given here.",
+    )
+    project.add_workspace_arguments(parser)
+    parser.add_argument("--compute", help=compute_help)
+    return parser
+
+
+def submit(args: argparse.Namespace, build: Callable[[Any, Mapping[str, Any], str | None], Any]) -> int:
+    """Build the pipeline with ``build(workspace, config, production_model)`` and submit it; the exit code.
+    ``config`` is config-infra-<environment>.yml, for the compute clusters."""
+    print(END_OF_SUPPORT, file=sys.stderr)
+    config = project.read_config(args.environment)
+    found = project.workspace_of(args, config)
+    if found is None:
+        return 2
+    subscription_id, resource_group, workspace_name = found
+
+    from azureml.core import Experiment, Workspace
+    from azureml.core.authentication import AzureCliAuthentication
+
+    # The Azure CLI session: `az login` on a laptop, the OIDC / workload identity login in CI.
+    workspace = Workspace.get(
+        name=workspace_name,
+        subscription_id=subscription_id,
+        resource_group=resource_group,
+        auth=AzureCliAuthentication(),
+    )
+    if args.production_model == project.AUTO:
+        production = latest_model_uri(workspace, args.model_name)
+    else:
+        production = None if args.production_model == project.NONE else args.production_model
+    print(f"Production model to beat: {production or 'none (the candidate is promoted)'}")
+
+    run = Experiment(workspace, args.experiment_name).submit(build(workspace, config, production))
+    print(f"Submitted pipeline run {run.id}: {run.get_portal_url()}")
+    if args.wait:
+        run.wait_for_completion(show_output=True, raise_on_error=True)
+        status = run.get_status()
+        print(f"Pipeline run {run.id} finished: {status}")
+        if status != "Completed":
+            return 1
+        with tempfile.TemporaryDirectory() as download:
+            register_run = run.find_step_run(REGISTER_STEP)[0]
+            register_run.get_output_data("registration_output").download(local_path=download)
+            registration = project.read_registration(Path(download))
+        project.report_registration(run.id, registration, args.model_name)
+    return 0
