@@ -101,18 +101,12 @@ def workspace_of(args: argparse.Namespace, config: Mapping[str, Any], hint: str 
     return subscription_id, resource_group, workspace_name
 
 
-def add_training_arguments(
-    parser: argparse.ArgumentParser,
-    *,
-    model_name: str,
-    experiment: str,
-    model_uri: str,
-    gate_help: str,
-    test_size: float,
-    test_size_help: str,
-) -> None:
-    """The flags of the training pipeline (train/pipeline.py) about the model to beat, the split and the run.
-    ``model_uri`` says how a model is named to --production-model, ``gate_help`` what --min-improvement is."""
+def add_training_arguments(parser: argparse.ArgumentParser, *, model_uri: str) -> None:
+    """The flags of the training pipeline (train/pipeline.py) about the model to beat, the split and the run,
+    with the defaults of model_settings.py; ``model_uri`` says how --production-model names a model."""
+    import model_settings
+
+    model_name, experiment = model_settings.MODEL_NAME, model_settings.EXPERIMENT
     parser.add_argument("--model-name", default=model_name, help=f"registered model name (default: {model_name})")
     parser.add_argument(
         "--production-model",
@@ -120,8 +114,8 @@ def add_training_arguments(
         help=f"model the candidate must beat: '{AUTO}' (default) = the newest registered version of --model-name, "
         f"'{NONE}' = none, or {model_uri}",
     )
-    parser.add_argument("--min-improvement", type=float, default=0.0, help=gate_help)
-    parser.add_argument("--test-size", type=float, default=test_size, help=test_size_help)
+    parser.add_argument("--min-improvement", type=float, default=0.0, help=model_settings.GATE_HELP)
+    parser.add_argument("--test-size", type=float, default=model_settings.TEST_SIZE, help=model_settings.TEST_SIZE_HELP)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--experiment-name", default=experiment, help=f"default: {experiment}")
     parser.add_argument(
@@ -131,17 +125,26 @@ def add_training_arguments(
     )
 
 
-def training_options(args: argparse.Namespace, production_model: str | None) -> dict[str, Any]:
-    """The arguments of build_pipeline() in train/pipeline.py that come from --raw-data and the flags of
-    ``add_training_arguments``, with the model to beat that the script chose."""
-    return {
+def training_options(
+    args: argparse.Namespace, config: Mapping[str, Any], production_model: str | None
+) -> dict[str, Any]:
+    """The options of the training pipeline (train/training.py's ``Steps``) that the flags of train/pipeline.py
+    set: --raw-data, the flags of ``add_training_arguments``, the clusters (the flag, else config-infra, else
+    model_settings.py) and the model to beat that the script chose."""
+    import model_settings
+
+    options = {
         "raw_data": args.raw_data,
         "model_name": args.model_name,
         "production_model": production_model,
         "test_size": args.test_size,
         "seed": args.seed,
         "min_improvement": args.min_improvement,
+        "compute": args.compute or config.get("cpu_cluster") or model_settings.COMPUTE,
     }
+    if hasattr(args, "gpu_compute"):  # a model that trains on GPUs
+        options["gpu_compute"] = args.gpu_compute or config.get("gpu_cluster") or model_settings.GPU_COMPUTE
+    return options
 
 
 def ml_client(subscription_id: str, resource_group: str | None = None, workspace: str | None = None, **scope: Any):

@@ -56,22 +56,28 @@ def flat_metrics(prefix: str, metrics: dict[str, Any]) -> dict[str, float]:
     return {f"{prefix}_{name}": value for name, value in metrics.items() if isinstance(value, int | float)}
 
 
+def count_rows(test: Any) -> dict[str, Any]:
+    """What metrics.json says about test data that is a table: how many rows it has."""
+    return {"test_rows": len(test)}
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """What a project type's evaluate step reads, scores and gates on.
 
     ``read_test(path)`` reads the test data (raising DataError for unusable input), ``load_model(location)``
     loads a model from a folder or an MLflow model URI, ``score(model, test)`` gives its metrics,
-    ``describe_test(test)`` what metrics.json says about the test data, and ``logged_metrics(prefix,
-    metrics)`` which metrics are logged to MLflow.
+    ``describe_test(test)`` what metrics.json says about the test data, ``test_data_help`` what --test-data
+    takes, and ``logged_metrics(prefix, metrics)`` which metrics are logged to MLflow. The defaults suit
+    test data that is a table in CSV files.
     """
 
     gate: Gate
     read_test: Callable[[Path], Any]
     load_model: Callable[[str], Any]
     score: Callable[[Any, Any], dict[str, Any]]
-    describe_test: Callable[[Any], dict[str, Any]]
-    test_data_help: str
+    describe_test: Callable[[Any], dict[str, Any]] = count_rows
+    test_data_help: str = "folder (or CSV file) of test rows"
     logged_metrics: Callable[[str, dict[str, Any]], dict[str, float]] = flat_metrics
 
 

@@ -8,6 +8,7 @@ facts (columns, file formats, metrics) are in common.py.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,3 +56,25 @@ def mlflow_run() -> Iterator[Any]:
         return
     with mlflow.start_run() as run:
         yield run
+
+
+def split_parser(
+    description: str, *, raw_data_help: str, test_size: float, test_size_help: str
+) -> argparse.ArgumentParser:
+    """The command line of every project type's prep.py, the same flags that the pipelines pass: what to read,
+    where to write the training and the test data, the share held out for testing and the seed of the split."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--raw-data", type=Path, required=True, help=raw_data_help)
+    parser.add_argument("--train-data", type=Path, required=True, help="output folder for the training data")
+    parser.add_argument("--test-data", type=Path, required=True, help="output folder for the test data")
+    parser.add_argument("--test-size", type=share, default=test_size, help=test_size_help)
+    parser.add_argument("--seed", type=int, default=42, help="seed of the random split (42)")
+    return parser
+
+
+def share(text: str) -> float:
+    """A command-line value that is a share: a number between 0 and 1, both left out."""
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, not {text}")
+    return value

@@ -34,8 +34,11 @@ def test_the_same_seed_gives_the_same_split(tmp_path: Path, raw_data: Path) -> N
 def test_rejects_a_test_share_outside_0_and_1(
     tmp_path: Path, raw_data: Path, capsys: pytest.CaptureFixture[str], test_size: str
 ) -> None:
-    assert run_prep(raw_data, tmp_path / "out", "--test-size", test_size) == 1
-    assert capsys.readouterr().err.strip() == "error: --test-size must lie between 0 and 1"
+    with pytest.raises(SystemExit) as stopped:
+        run_prep(raw_data, tmp_path / "out", "--test-size", test_size)
+
+    assert stopped.value.code == 2
+    assert f"argument --test-size: must lie between 0 and 1, not {test_size}" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 

@@ -24,10 +24,11 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import model_settings
 import workspace as project  # mlops/azureml/workspace.py ("workspace" is the Azure ML workspace here)
 
 # Lets an SDK v1 run download its input dataset (added to the packages of conda.yml for Azure ML only).
@@ -57,26 +58,30 @@ class Steps:
     """The steps of one training pipeline, built without a workspace.
 
     ``raw_data`` is the prep step's input (a dataset consumption config such as
-    ``dataset.as_named_input("raw_data").as_download()``). ``production_model`` is an MLflow model URI
-    (``models:/<name>/<version>``) that evaluate.py loads in the job, or None when there is none.
+    ``dataset.as_named_input("raw_data").as_download()``). The options default to model_settings.py:
+    ``compute`` (the cluster of every step but where pipeline.py says otherwise), ``image`` (the base image of
+    the environment ``environment``), ``model_name``, ``production_model`` (an MLflow model URI,
+    ``models:/<name>/<version>``, that evaluate.py loads in the job; None when there is none), ``test_size``,
+    ``seed`` and ``min_improvement``.
     """
 
     def __init__(
         self,
         raw_data: Any,
         *,
-        compute: str,
-        run_config: Any,
-        model_name: str,
-        production_model: str | None,
-        test_size: float,
-        seed: int,
-        min_improvement: float,
+        environment: str,
+        compute: str = model_settings.COMPUTE,
+        image: str = model_settings.IMAGE,
+        model_name: str = model_settings.MODEL_NAME,
+        production_model: str | None = None,
+        test_size: float = model_settings.TEST_SIZE,
+        seed: int = 42,
+        min_improvement: float = 0.0,
     ) -> None:
         from azureml.pipeline.core import PipelineData
 
         self.compute = compute
-        self.run_config = run_config
+        self.run_config = build_run_config(environment, image)
         self.raw_data = raw_data
         self.production_model = production_model
         self.data = {
@@ -163,15 +168,19 @@ class Steps:
         return [prep, train, evaluate, register]
 
 
-def upload(workspace: Any, raw_data: Path, folder: str) -> Any:
-    """The file or folder ``raw_data``, uploaded to ``folder`` of the workspace's default datastore, as a dataset."""
+def dataset(workspace: Any, raw_data: str | Path, folder: str) -> Any:
+    """The file dataset of ``raw_data``: read from where it is when it is a URL, else the local file or folder,
+    uploaded to ``folder`` of the workspace's default datastore."""
     from azureml.core import Dataset
     from azureml.data.datapath import DataPath
 
+    if "://" in str(raw_data):
+        return Dataset.File.from_files(path=str(raw_data))
+    local = Path(raw_data)
     return Dataset.File.upload_directory(
-        src_dir=str(raw_data if raw_data.is_dir() else raw_data.parent),
+        src_dir=str(local if local.is_dir() else local.parent),
         target=DataPath(workspace.get_default_datastore(), folder),
-        pattern=None if raw_data.is_dir() else raw_data.name,
+        pattern=None if local.is_dir() else local.name,
         overwrite=True,
         show_progress=False,
     )
@@ -188,22 +197,45 @@ def latest_model_uri(workspace: Any, name: str) -> str | None:
 # --- command line ------------------------------------------------------------------------------------------------
 
 
-def argument_parser(description: str, *, compute_help: str) -> argparse.ArgumentParser:
+def argument_parser(description: str) -> argparse.ArgumentParser:
     """The parser of pipeline.py with the workspace flags and --compute; pipeline.py adds its model's flags,
-    then ``project.add_training_arguments``."""
+    then ``add_run_arguments``."""
     parser = argparse.ArgumentParser(
         description=f"{description} SDK v1 is past end of support (30 June 2026): move to python-sdk-v2 with "
         "`copier update --trust -d mlops_version=python-sdk-v2`.",
         epilog="The workspace and the compute clusters come from config-infra-<environment>.yml unless given here.",
     )
     project.add_workspace_arguments(parser)
-    parser.add_argument("--compute", help=compute_help)
+    parser.add_argument(
+        "--compute", help=f"CPU cluster (default: cpu_cluster from config-infra, else {model_settings.COMPUTE})"
+    )
     return parser
 
 
-def submit(args: argparse.Namespace, build: Callable[[Any, Mapping[str, Any], str | None], Any]) -> int:
-    """Build the pipeline with ``build(workspace, config, production_model)`` and submit it; the exit code.
-    ``config`` is config-infra-<environment>.yml, for the compute clusters."""
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags about the model to beat, the split and the run (``project.add_training_arguments``)."""
+    example = f"models:/{model_settings.MODEL_NAME}/3"
+    project.add_training_arguments(parser, model_uri=f"an MLflow model URI such as {example}")
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Any) -> argparse.Namespace:
+    """The flags; a local --raw-data must exist (a URL is read from where it is)."""
+    args = parser.parse_args(argv)
+    if "://" not in str(args.raw_data) and not Path(args.raw_data).exists():
+        parser.error(f"--raw-data {args.raw_data}: no such file or folder")
+    return args
+
+
+def submit(
+    args: argparse.Namespace,
+    build_steps: Callable[[Any, dict[str, Any]], list[Any]],
+    *,
+    description: str,
+    datastore_folder: str,
+) -> int:
+    """Build the pipeline of ``build_steps(raw_data, options)`` and submit it; the exit code. ``raw_data`` is the
+    dataset of --raw-data (uploaded to ``datastore_folder`` when it is local), the ``options`` for ``Steps``
+    come from the flags, config-infra-<environment>.yml and the model to beat."""
     print(END_OF_SUPPORT, file=sys.stderr)
     config = project.read_config(args.environment)
     found = project.workspace_of(args, config)
@@ -213,6 +245,7 @@ def submit(args: argparse.Namespace, build: Callable[[Any, Mapping[str, Any], st
 
     from azureml.core import Experiment, Workspace
     from azureml.core.authentication import AzureCliAuthentication
+    from azureml.pipeline.core import Pipeline
 
     # The Azure CLI session: `az login` on a laptop, the OIDC / workload identity login in CI.
     workspace = Workspace.get(
@@ -227,7 +260,12 @@ def submit(args: argparse.Namespace, build: Callable[[Any, Mapping[str, Any], st
         production = None if args.production_model == project.NONE else args.production_model
     print(f"Production model to beat: {production or 'none (the candidate is promoted)'}")
 
-    run = Experiment(workspace, args.experiment_name).submit(build(workspace, config, production))
+    options = project.training_options(args, config, production)
+    raw_data = dataset(workspace, options.pop("raw_data"), datastore_folder).as_named_input("raw_data")
+    steps = build_steps(raw_data.as_download(), options)
+    run = Experiment(workspace, args.experiment_name).submit(
+        Pipeline(workspace=workspace, steps=steps, description=description)
+    )
     print(f"Submitted pipeline run {run.id}: {run.get_portal_url()}")
     if args.wait:
         run.wait_for_completion(show_output=True, raise_on_error=True)

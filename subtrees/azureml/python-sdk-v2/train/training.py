@@ -16,10 +16,11 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import model_settings
 import workspace
 
 # The command line of each shared step, as data-science/src/<step>.py defines it. `$[[...]]` is left out
@@ -60,22 +61,27 @@ def data_input(raw_data: str | os.PathLike[str]) -> Any:
 class Steps:
     """The components of one training pipeline, and the prep, evaluate and register steps every model has.
 
-    ``production_model`` is the model to beat, as an ``azureml:<name>:<version>`` (or ``azureml://``) URI;
-    None means there is none, and the candidate is promoted. ``test_size`` is the default of the prep step's
-    input of that name.
+    The options default to model_settings.py: ``raw_data`` (a local file or folder, uploaded on submit, or a
+    URI in Azure), ``compute`` (the cluster of every step but where pipeline.py says otherwise), ``image`` (the
+    base image of the environment), ``model_name``, ``production_model`` (the model to beat, as an
+    ``azureml:<name>:<version>`` or ``azureml://`` URI; None means there is none, and the candidate is
+    promoted), ``test_size``, ``seed``, ``min_improvement`` and ``experiment_name``.
     """
 
     def __init__(
         self,
         prefix: str,
         *,
-        raw_data: str | os.PathLike[str],
-        compute: str,
-        image: str,
-        model_name: str,
-        production_model: str | None,
-        test_size: float,
         prep_description: str,
+        raw_data: str | os.PathLike[str] = model_settings.RAW_DATA,
+        compute: str = model_settings.COMPUTE,
+        image: str = model_settings.IMAGE,
+        model_name: str = model_settings.MODEL_NAME,
+        production_model: str | None = None,
+        test_size: float = model_settings.TEST_SIZE,
+        seed: int = 42,
+        min_improvement: float = 0.0,
+        experiment_name: str = model_settings.EXPERIMENT,
     ) -> None:
         from azure.ai.ml import Input, Output
         from azure.ai.ml.constants import AssetTypes
@@ -83,7 +89,16 @@ class Steps:
 
         self.prefix = prefix
         self.compute = compute
-        self.raw_data = data_input(raw_data)
+        self.experiment_name = experiment_name
+        raw_data_input = data_input(raw_data)
+        # The pipeline's inputs that every model has; pipeline.py's pipeline function takes them by these names.
+        self.inputs = {
+            "raw_data": raw_data_input,
+            "test_size": test_size,
+            "seed": seed,
+            "min_improvement": min_improvement,
+            "registered_model_name": model_name,
+        }
         # Anonymous: Azure ML names it after the hash of image + conda file and rebuilds only when they change.
         self.environment = Environment(image=image, conda_file=workspace.CONDA_FILE)
         # The model to beat is bound straight to the evaluate step rather than made a pipeline input: without
@@ -96,8 +111,8 @@ class Steps:
             prep_description,
             PREP_COMMAND,
             {
-                "raw_data": Input(type=self.raw_data.type),
-                "test_size": Input(type="number", default=test_size),
+                "raw_data": Input(type=raw_data_input.type),
+                "test_size": Input(type="number", default=model_settings.TEST_SIZE),
                 "seed": Input(type="integer", default=42),
             },
             {"train_data": Output(type=AssetTypes.URI_FOLDER), "test_data": Output(type=AssetTypes.URI_FOLDER)},
@@ -121,7 +136,7 @@ class Steps:
             {
                 "model_input": Input(type=AssetTypes.MLFLOW_MODEL),
                 "evaluation_output": Input(type=AssetTypes.URI_FOLDER),
-                "model_name": Input(type="string", default=model_name),
+                "model_name": Input(type="string", default=model_settings.MODEL_NAME),
             },
             {"registration_output": Output(type=AssetTypes.URI_FOLDER)},
         )
@@ -160,9 +175,10 @@ class Steps:
             "registration": register.outputs.registration_output,
         }
 
-    def job(self, pipeline: Callable[..., Any], **inputs: Any) -> Any:
-        """The job of ``pipeline`` (a ``@dsl.pipeline`` function) on the raw data, with the other ``inputs``."""
-        job = pipeline(raw_data=self.raw_data, **inputs)
+    def job(self, pipeline: Callable[..., Any], **hyperparameters: Any) -> Any:
+        """The job of ``pipeline`` (a ``@dsl.pipeline`` function) with the inputs every model has and the train
+        step's ``hyperparameters``."""
+        job = pipeline(**self.inputs, **hyperparameters)
         job.settings.default_compute = self.compute
         return job
 
@@ -170,7 +186,7 @@ class Steps:
 # --- command line ------------------------------------------------------------------------------------------------
 
 
-def argument_parser(description: str, *, compute_help: str) -> argparse.ArgumentParser:
+def argument_parser(description: str) -> argparse.ArgumentParser:
     """The parser of pipeline.py with the workspace flags and --compute; pipeline.py adds its model's flags,
     then ``add_run_arguments``."""
     parser = argparse.ArgumentParser(
@@ -178,14 +194,16 @@ def argument_parser(description: str, *, compute_help: str) -> argparse.Argument
         epilog="The workspace and the compute clusters come from config-infra-<environment>.yml unless given here.",
     )
     workspace.add_workspace_arguments(parser)
-    parser.add_argument("--compute", help=compute_help)
+    parser.add_argument(
+        "--compute", help=f"CPU cluster (default: cpu_cluster from config-infra, else {model_settings.COMPUTE})"
+    )
     return parser
 
 
-def add_run_arguments(parser: argparse.ArgumentParser, **training_arguments: Any) -> None:
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags about the model to beat, the split and the run (``workspace.add_training_arguments``), and
     --dry-run."""
-    workspace.add_training_arguments(parser, model_uri="an azureml: model URI", **training_arguments)
+    workspace.add_training_arguments(parser, model_uri="an azureml: model URI")
     parser.add_argument("--dry-run", action="store_true", help="print the pipeline job as YAML and submit nothing")
 
 
@@ -197,9 +215,9 @@ def parse_args(parser: argparse.ArgumentParser, argv: Any) -> argparse.Namespace
     return args
 
 
-def submit(args: argparse.Namespace, build: Callable[[Mapping[str, Any], str | None], Any]) -> int:
-    """Build the job with ``build(config, production_model)`` and submit it, or print it with --dry-run; the
-    exit code. ``config`` is config-infra-<environment>.yml, for the compute clusters."""
+def submit(args: argparse.Namespace, build: Callable[[dict[str, Any]], Any]) -> int:
+    """Build the job with ``build(options)`` and submit it, or print it with --dry-run; the exit code. The
+    ``options`` for ``Steps`` come from the flags, config-infra-<environment>.yml and the model to beat."""
     config = workspace.read_config(args.environment)
     production = None if args.production_model in (workspace.AUTO, workspace.NONE) else args.production_model
     client = None
@@ -213,7 +231,7 @@ def submit(args: argparse.Namespace, build: Callable[[Mapping[str, Any], str | N
             production = workspace.model_uri(args.model_name, newest) if newest else None
         print(f"Production model to beat: {production or 'none (the candidate is promoted)'}")
 
-    job = build(config, production)
+    job = build({**workspace.training_options(args, config, production), "experiment_name": args.experiment_name})
     if client is None:
         job.dump(sys.stdout)
         return 0

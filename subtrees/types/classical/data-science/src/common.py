@@ -21,6 +21,12 @@ FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 COLUMNS = FEATURES + (TARGET,)
 DATA_FILE = "data.csv"  # the file prep.py writes into each of its output folders
 
+# The local runner (run_local.py): the name it registers the model under, its MLflow experiment, and flags
+# of its own for train.py (train.py's defaults suit the sample trips).
+MODEL_NAME = "taxi-fare-model"
+LOCAL_EXPERIMENT = "taxi-fare-local"
+LOCAL_TRAINING: dict[str, object] = {}
+
 
 def csv_files(path: Path) -> list[Path]:
     """``path`` itself if it is a file, else the ``*.csv`` files directly inside the folder ``path``.

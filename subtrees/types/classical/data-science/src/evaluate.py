@@ -38,14 +38,7 @@ def score(model: Any, test: Any) -> dict[str, float]:
     return regression_metrics(test[TARGET], model.predict(features(test)))
 
 
-EVALUATION = evaluation.Evaluation(
-    gate=GATE,
-    read_test=read_table,
-    load_model=load_model,
-    score=score,
-    describe_test=lambda test: {"test_rows": len(test)},
-    test_data_help="folder (or CSV file) of test rows",
-)
+EVALUATION = evaluation.Evaluation(gate=GATE, read_test=read_table, load_model=load_model, score=score)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import common
 import pytest
 import run_local
 from step_fixtures import STEP_RUNS, tracked_by_run_local
@@ -43,7 +44,7 @@ def test_runs_the_pipeline_and_gates_the_registration(
     assert "promotion decision: do not promote" in capsys.readouterr().out
 
     # Everything was tracked in the store under --output: one pipeline run per call, each with four steps.
-    versions, runs = tracked_by_run_local(output, run_local.EXPERIMENT, run_local.MODEL_NAME)
+    versions, runs = tracked_by_run_local(output, common.LOCAL_EXPERIMENT, common.MODEL_NAME)
     assert versions == ["1"]
     assert {name: len(found) for name, found in runs.items()} == dict.fromkeys(STEP_RUNS, 2)
 

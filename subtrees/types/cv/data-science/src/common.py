@@ -27,6 +27,12 @@ from step_io import DataError, find_model_dir, mlflow_run  # noqa: F401
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"})
 MIN_CLASSES = 2
 
+# The local runner (run_local.py): the name it registers the model under, its MLflow experiment, and flags
+# of its own for train.py (the sample images are 32x32 pixels).
+MODEL_NAME = "image-classifier"
+LOCAL_EXPERIMENT = "image-classifier-local"
+LOCAL_TRAINING: dict[str, object] = {"image_size": 32}
+
 
 def is_image_file(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")

@@ -30,14 +30,7 @@ def score(classifier: Any, test: Sequence[dict[str, str]]) -> dict[str, float]:
     return classification_metrics([row[LABEL] for row in test], predicted)
 
 
-EVALUATION = evaluation.Evaluation(
-    gate=GATE,
-    read_test=read_rows,
-    load_model=load_classifier,
-    score=score,
-    describe_test=lambda test: {"test_rows": len(test)},
-    test_data_help="folder (or CSV file) of test rows",
-)
+EVALUATION = evaluation.Evaluation(gate=GATE, read_test=read_rows, load_model=load_classifier, score=score)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

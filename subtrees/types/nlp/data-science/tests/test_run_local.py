@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import common
 import pytest
 import run_local
 from step_fixtures import STEP_RUNS, tracked_by_run_local
@@ -45,7 +46,7 @@ def test_runs_the_pipeline_and_gates_the_registration(
     assert (output / "model" / "MLmodel").is_file()
 
     # Everything was tracked in the store under --output: one pipeline run with four step runs, no model version.
-    versions, runs = tracked_by_run_local(output, run_local.EXPERIMENT, run_local.MODEL_NAME)
+    versions, runs = tracked_by_run_local(output, common.LOCAL_EXPERIMENT, common.MODEL_NAME)
     assert versions == []
     assert {name: len(found) for name, found in runs.items()} == dict.fromkeys(STEP_RUNS, 1)
     train_run = runs["train"][0]

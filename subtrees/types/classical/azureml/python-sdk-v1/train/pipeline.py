@@ -25,61 +25,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import model_settings as model  # noqa: E402  (mlops/azureml/model_settings.py: this model's names, data, clusters)
 import training  # noqa: E402  (train/training.py: the steps and the command line every model shares)
-import workspace as project  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
 
-RAW_DATA = project.PROJECT_ROOT / "data" / "taxi-trips.csv"
-MODEL_NAME = "taxi-fare-model"
-COMPUTE = "cpu-cluster"
-EXPERIMENT = "taxi-fare-training"
-IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1"
-TEST_SIZE = 0.2
 # Where the raw data is uploaded on the workspace's default datastore.
 DATASTORE_FOLDER = "taxi-fare/raw-data"
 
 
-def build_steps(
-    raw_data: Any,
-    *,
-    compute: str = COMPUTE,
-    model_name: str = MODEL_NAME,
-    production_model: str | None = None,
-    test_size: float = TEST_SIZE,
-    seed: int = 42,
-    n_estimators: int = 100,
-    max_depth: int = 10,
-    min_improvement: float = 0.0,
-    run_config: Any = None,
-) -> list[Any]:
-    """The four PythonScriptSteps, built without a workspace (``training.Steps`` says what the arguments are)."""
-    steps = training.Steps(
-        raw_data,
-        compute=compute,
-        run_config=run_config or training.build_run_config("taxi-fare-train", IMAGE),
-        model_name=model_name,
-        production_model=production_model,
-        test_size=test_size,
-        seed=seed,
-        min_improvement=min_improvement,
-    )
+def build_steps(raw_data: Any, *, n_estimators: int = 100, max_depth: int = 10, **options: Any) -> list[Any]:
+    """The four PythonScriptSteps, built without a workspace: ``n_estimators`` and ``max_depth`` are the
+    forest's, ``options`` those of ``training.Steps`` (which also says what ``raw_data`` is)."""
+    steps = training.Steps(raw_data, environment="taxi-fare-train", **options)
     return steps.with_train(steps.parameter_flags(n_estimators=n_estimators, max_depth=max_depth))
-
-
-def build_pipeline(workspace: Any, *, raw_data: Path = RAW_DATA, **step_options: Any) -> Any:
-    """Upload ``raw_data`` to the workspace's default datastore and build the pipeline around it.
-
-    ``step_options`` are the keyword arguments of ``build_steps``.
-    """
-    from azureml.pipeline.core import Pipeline
-
-    dataset = training.upload(workspace, raw_data, DATASTORE_FOLDER)
-    steps = build_steps(dataset.as_named_input("raw_data").as_download(), **step_options)
-    return Pipeline(workspace=workspace, steps=steps, description="taxi-fare training: prep, train, evaluate, register")
 
 
 # --- command line ------------------------------------------------------------------------------------------------
@@ -89,40 +51,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = training.argument_parser(
         "Build the taxi-fare training pipeline (prep -> train -> evaluate -> register) with the Azure ML SDK v1 "
         "and submit it.",
-        compute_help=f"compute cluster (default: cpu_cluster from config-infra, else {COMPUTE})",
     )
-    parser.add_argument("--raw-data", type=Path, default=RAW_DATA, help="local CSV file or folder (uploaded)")
-    parser.add_argument("--n-estimators", type=int, default=100)
-    parser.add_argument("--max-depth", type=int, default=10)
-    project.add_training_arguments(
-        parser,
-        model_name=MODEL_NAME,
-        experiment=EXPERIMENT,
-        model_uri=f"an MLflow model URI such as models:/{MODEL_NAME}/3",
-        gate_help="RMSE decrease needed to promote",
-        test_size=TEST_SIZE,
-        test_size_help="share of the rows kept for evaluation",
-    )
-    args = parser.parse_args(argv)
-    if not args.raw_data.exists():
-        parser.error(f"--raw-data {args.raw_data}: no such file or folder")
-    return args
+    parser.add_argument("--raw-data", default=str(model.RAW_DATA), help="local CSV file or folder (uploaded)")
+    model.add_arguments(parser)
+    training.add_run_arguments(parser)
+    return training.parse_args(parser, argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the pipeline and submit it. Returns the exit code."""
     args = parse_args(argv)
 
-    def build(workspace: Any, config: Mapping[str, Any], production_model: str | None) -> Any:
-        return build_pipeline(
-            workspace,
-            **project.training_options(args, production_model),
-            compute=args.compute or config.get("cpu_cluster") or COMPUTE,
-            n_estimators=args.n_estimators,
-            max_depth=args.max_depth,
-        )
+    def build(raw_data: Any, options: dict[str, Any]) -> list[Any]:
+        return build_steps(raw_data, **options, **model.hyperparameters(args))
 
-    return training.submit(args, build)
+    description = "taxi-fare training: prep, train, evaluate, register"
+    return training.submit(args, build, description=description, datastore_folder=DATASTORE_FOLDER)
 
 
 if __name__ == "__main__":

@@ -24,22 +24,15 @@ $AZURE_SUBSCRIPTION_ID or the Azure CLI's current account.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import model_settings as model  # noqa: E402  (mlops/azureml/model_settings.py: this model's names, data, clusters)
 import training  # noqa: E402  (train/training.py: the steps and the command line every model shares)
-import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
 
-RAW_DATA = workspace.PROJECT_ROOT / "data" / "taxi-trips.csv"
-MODEL_NAME = "taxi-fare-model"
-COMPUTE = "cpu-cluster"
-EXPERIMENT = "taxi-fare-training"
-IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1"
-TEST_SIZE = 0.2
 # The train step's command line, as data-science/src/train.py defines it.
 TRAIN_COMMAND = (
     "python train.py --train-data ${{inputs.train_data}} --model-output ${{outputs.model_output}} "
@@ -47,40 +40,17 @@ TRAIN_COMMAND = (
 )
 
 
-def build_pipeline(
-    *,
-    raw_data: str | os.PathLike[str] = RAW_DATA,
-    compute: str = COMPUTE,
-    model_name: str = MODEL_NAME,
-    production_model: str | None = None,
-    test_size: float = TEST_SIZE,
-    seed: int = 42,
-    n_estimators: int = 100,
-    max_depth: int = 10,
-    min_improvement: float = 0.0,
-    experiment_name: str = EXPERIMENT,
-    image: str = IMAGE,
-) -> Any:
+def build_pipeline(*, n_estimators: int = 100, max_depth: int = 10, **options: Any) -> Any:
     """The training pipeline job (an ``azure.ai.ml.entities.PipelineJob``), built without a workspace.
 
-    ``raw_data`` is a local CSV file or folder (uploaded on submit) or an ``azureml:``/``azureml://`` URI (a
-    folder when it ends with ``/``).
-    ``production_model`` is the model to beat, as an ``azureml:<name>:<version>`` (or ``azureml://``) URI;
-    None means there is none, and the candidate is promoted.
+    ``n_estimators`` and ``max_depth`` are the forest's. ``options`` are those of ``training.Steps``: the raw
+    data (a local CSV file or folder, uploaded on submit, or an ``azureml:``/``azureml://`` URI), the cluster,
+    the image, the names, the split and the model to beat; they default to mlops/azureml/model_settings.py.
     """
     from azure.ai.ml import Input, Output, dsl
     from azure.ai.ml.constants import AssetTypes
 
-    steps = training.Steps(
-        "taxi_fare",
-        raw_data=raw_data,
-        compute=compute,
-        image=image,
-        model_name=MODEL_NAME,
-        production_model=production_model,
-        test_size=TEST_SIZE,
-        prep_description="Split the raw trips into train and test data",
-    )
+    steps = training.Steps("taxi_fare", prep_description="Split the raw trips into train and test data", **options)
     train_component = steps.component(
         "train",
         "Fit the fare regression model and save it as an MLflow model",
@@ -100,7 +70,7 @@ def build_pipeline(
         name="taxi_fare_training",
         display_name="taxi-fare training",
         description="prep -> train -> evaluate -> register (only when the candidate beats production)",
-        experiment_name=experiment_name,
+        experiment_name=steps.experiment_name,
     )
     def training_pipeline(raw_data, test_size, seed, n_estimators, max_depth, min_improvement, registered_model_name):
         prep = steps.prep(raw_data=raw_data, test_size=test_size, seed=seed)
@@ -111,15 +81,7 @@ def build_pipeline(
             train.outputs.model_output, prep.outputs.test_data, min_improvement, registered_model_name
         )
 
-    return steps.job(
-        training_pipeline,
-        test_size=test_size,
-        seed=seed,
-        n_estimators=n_estimators,
-        max_depth=max_depth,
-        min_improvement=min_improvement,
-        registered_model_name=model_name,
-    )
+    return steps.job(training_pipeline, n_estimators=n_estimators, max_depth=max_depth)
 
 
 # --- command line ------------------------------------------------------------------------------------------------
@@ -128,21 +90,12 @@ def build_pipeline(
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = training.argument_parser(
         "Build the taxi-fare training pipeline (prep -> train -> evaluate -> register) and submit it to Azure ML.",
-        compute_help=f"compute cluster (default: cpu_cluster from config-infra, else {COMPUTE})",
     )
     parser.add_argument(
-        "--raw-data", default=str(RAW_DATA), help="local CSV file or folder (uploaded), or an azureml: data URI"
+        "--raw-data", default=str(model.RAW_DATA), help="local CSV file or folder (uploaded), or an azureml: data URI"
     )
-    parser.add_argument("--n-estimators", type=int, default=100)
-    parser.add_argument("--max-depth", type=int, default=10)
-    training.add_run_arguments(
-        parser,
-        model_name=MODEL_NAME,
-        experiment=EXPERIMENT,
-        gate_help="RMSE decrease needed to promote",
-        test_size=TEST_SIZE,
-        test_size_help="share of the rows kept for evaluation",
-    )
+    model.add_arguments(parser)
+    training.add_run_arguments(parser)
     return training.parse_args(parser, argv)
 
 
@@ -150,14 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Build the pipeline and submit it (or print it with --dry-run). Returns the exit code."""
     args = parse_args(argv)
 
-    def build(config: Mapping[str, Any], production_model: str | None) -> Any:
-        return build_pipeline(
-            **workspace.training_options(args, production_model),
-            experiment_name=args.experiment_name,
-            compute=args.compute or config.get("cpu_cluster") or COMPUTE,
-            n_estimators=args.n_estimators,
-            max_depth=args.max_depth,
-        )
+    def build(options: dict[str, Any]) -> Any:
+        return build_pipeline(**options, **model.hyperparameters(args))
 
     return training.submit(args, build)
 

@@ -31,25 +31,15 @@ or the Azure CLI's current account. With --wait, the script reports whether a mo
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import model_settings as model  # noqa: E402  (mlops/azureml/model_settings.py: this model's names, data, clusters)
 import training  # noqa: E402  (train/training.py: the steps and the command line every model shares)
-import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
 
-# The public image set of mlops/azureml: a .zip archive with one folder per class.
-PUBLIC_DATA = "https://cvbp-secondary.z19.web.core.windows.net/datasets/image_classification/fridgeObjects.zip"
-MODEL_NAME = "image-classifier"
-CPU_COMPUTE = "cpu-cluster"
-GPU_COMPUTE = "gpu-cluster"
-EXPERIMENT = "image-classifier-training"
-# torch from PyPI brings its own CUDA libraries: the base image needs none.
-IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
-TEST_SIZE = 0.25
 # The train step's command line, as data-science/src/train.py defines it.
 TRAIN_COMMAND = (
     "python train.py --train-data ${{inputs.train_data}} --model-output ${{outputs.model_output}} "
@@ -60,43 +50,30 @@ TRAIN_COMMAND = (
 
 def build_pipeline(
     *,
-    raw_data: str | os.PathLike[str] = PUBLIC_DATA,
-    compute: str = CPU_COMPUTE,
-    gpu_compute: str = GPU_COMPUTE,
+    gpu_compute: str = model.GPU_COMPUTE,
     processes_per_node: int = 1,
     nodes: int = 1,
-    model_name: str = MODEL_NAME,
-    production_model: str | None = None,
-    test_size: float = TEST_SIZE,
-    seed: int = 42,
     epochs: int = 15,
     batch_size: int = 32,
     learning_rate: float = 0.001,
     image_size: int = 64,
-    min_improvement: float = 0.0,
-    experiment_name: str = EXPERIMENT,
-    image: str = IMAGE,
+    **options: Any,
 ) -> Any:
     """The training pipeline job (an ``azure.ai.ml.entities.PipelineJob``), built without a workspace.
 
-    ``raw_data`` is a .zip archive or folder of class folders: a local path (uploaded on submit), an https URL
-    or an ``azureml:``/``azureml://`` URI (a folder when it ends with ``/``). The train step runs on
-    ``gpu_compute`` with ``processes_per_node`` processes (one per GPU) on each of ``nodes`` nodes, the others on
-    ``compute``. ``production_model`` is the model to beat, as an ``azureml:<name>:<version>`` (or
-    ``azureml://``) URI; None means there is none, and the candidate is promoted.
+    The train step runs on ``gpu_compute`` with ``processes_per_node`` processes (one per GPU) on each of
+    ``nodes`` nodes; ``epochs`` to ``image_size`` are the network's. ``options`` are those of
+    ``training.Steps``: the image set (a .zip archive or folder of class folders: a local path, uploaded on
+    submit, an https URL or an ``azureml:``/``azureml://`` URI), the cluster of the other steps, the image, the
+    names, the split and the model to beat; they default to mlops/azureml/model_settings.py.
     """
     from azure.ai.ml import Input, Output, PyTorchDistribution, dsl
     from azure.ai.ml.constants import AssetTypes
 
     steps = training.Steps(
         "image_classifier",
-        raw_data=raw_data,
-        compute=compute,
-        image=image,
-        model_name=MODEL_NAME,
-        production_model=production_model,
-        test_size=TEST_SIZE,
         prep_description="Split the raw image set into training and test images, class by class",
+        **options,
     )
     train_component = steps.component(
         "train",
@@ -122,7 +99,7 @@ def build_pipeline(
         name="image_classifier_training",
         display_name="image-classifier training",
         description="prep -> train -> evaluate -> register (only when the candidate beats production)",
-        experiment_name=experiment_name,
+        experiment_name=steps.experiment_name,
     )
     def training_pipeline(
         raw_data, test_size, seed, epochs, batch_size, learning_rate, image_size, min_improvement, registered_model_name
@@ -141,15 +118,7 @@ def build_pipeline(
         )
 
     return steps.job(
-        training_pipeline,
-        test_size=test_size,
-        seed=seed,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        image_size=image_size,
-        min_improvement=min_improvement,
-        registered_model_name=model_name,
+        training_pipeline, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, image_size=image_size
     )
 
 
@@ -160,30 +129,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = training.argument_parser(
         "Build the image-classifier training pipeline (prep -> train -> evaluate -> register) and submit it to "
         "Azure ML.",
-        compute_help=f"cluster of the other steps (default: cpu_cluster from config-infra, else {CPU_COMPUTE})",
-    )
-    parser.add_argument(
-        "--gpu-compute", help=f"cluster of the train step (default: gpu_cluster from config-infra, else {GPU_COMPUTE})"
     )
     parser.add_argument("--processes-per-node", type=int, default=1, help="training processes per node, one per GPU")
     parser.add_argument("--nodes", type=int, default=1, help="nodes of the GPU cluster to train on (default: 1)")
     parser.add_argument(
         "--raw-data",
-        default=PUBLIC_DATA,
+        default=model.RAW_DATA,
         help="image set (.zip or folder of class folders), local, https or azureml: (default: fridgeObjects)",
     )
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=0.001)
-    parser.add_argument("--image-size", type=int, default=64)
-    training.add_run_arguments(
-        parser,
-        model_name=MODEL_NAME,
-        experiment=EXPERIMENT,
-        gate_help="accuracy gain needed to promote",
-        test_size=TEST_SIZE,
-        test_size_help="share of each class kept for evaluation",
-    )
+    model.add_arguments(parser)
+    training.add_run_arguments(parser)
     return training.parse_args(parser, argv)
 
 
@@ -191,18 +146,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Build the pipeline and submit it (or print it with --dry-run). Returns the exit code."""
     args = parse_args(argv)
 
-    def build(config: Mapping[str, Any], production_model: str | None) -> Any:
+    def build(options: dict[str, Any]) -> Any:
         return build_pipeline(
-            **workspace.training_options(args, production_model),
-            experiment_name=args.experiment_name,
-            compute=args.compute or config.get("cpu_cluster") or CPU_COMPUTE,
-            gpu_compute=args.gpu_compute or config.get("gpu_cluster") or GPU_COMPUTE,
+            **options,
+            **model.hyperparameters(args),
             processes_per_node=args.processes_per_node,
             nodes=args.nodes,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            learning_rate=args.learning_rate,
-            image_size=args.image_size,
         )
 
     return training.submit(args, build)

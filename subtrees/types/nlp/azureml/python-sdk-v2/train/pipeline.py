@@ -27,74 +27,49 @@ at the project root unless --resource-group/--workspace say otherwise; the subsc
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import model_settings as model  # noqa: E402  (mlops/azureml/model_settings.py: this model's names, data, clusters)
 import training  # noqa: E402  (train/training.py: the steps and the command line every model shares)
-import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
 
-RAW_DATA = workspace.PROJECT_ROOT / "data" / "reviews.csv"
-MODEL_NAME = "review-sentiment-model"
-BASE_MODEL = "{{ nlp_base_model }}"
-CPU_COMPUTE = "cpu-cluster"
-GPU_COMPUTE = "gpu-cluster"
-# The GPU cluster's nodes have one GPU each, and the cluster scales to two nodes.
-TRAIN_NODES = 2
-PROCESSES_PER_NODE = 1
-EXPERIMENT = "review-sentiment-training"
-# torch from PyPI brings its own CUDA libraries: the same image serves the GPU and the CPU cluster.
-IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
-TEST_SIZE = 0.2
 # The train step's command line, as data-science/src/train.py defines it.
 TRAIN_COMMAND = (
-{% raw %}    "python train.py --train-data ${{inputs.train_data}} --model-output ${{outputs.model_output}} "
+    "python train.py --train-data ${{inputs.train_data}} --model-output ${{outputs.model_output}} "
     "--base-model ${{inputs.base_model}} --epochs ${{inputs.epochs}} --batch-size ${{inputs.batch_size}} "
-    "--learning-rate ${{inputs.learning_rate}} --max-length ${{inputs.max_length}} --seed ${{inputs.seed}}"{% endraw %}
+    "--learning-rate ${{inputs.learning_rate}} --max-length ${{inputs.max_length}} --seed ${{inputs.seed}}"
 )
 
 
 def build_pipeline(
     *,
-    raw_data: str | os.PathLike[str] = RAW_DATA,
-    compute: str = CPU_COMPUTE,
-    gpu_compute: str = GPU_COMPUTE,
-    train_nodes: int = TRAIN_NODES,
-    model_name: str = MODEL_NAME,
-    base_model: str = BASE_MODEL,
-    production_model: str | None = None,
-    test_size: float = TEST_SIZE,
-    seed: int = 42,
+    gpu_compute: str = model.GPU_COMPUTE,
+    train_nodes: int = model.TRAIN_NODES,
+    base_model: str = model.BASE_MODEL,
     epochs: float = 3.0,
     batch_size: int = 16,
     learning_rate: float = 5e-5,
     max_length: int = 128,
-    min_improvement: float = 0.0,
-    experiment_name: str = EXPERIMENT,
-    image: str = IMAGE,
+    **options: Any,
 ) -> Any:
     """The training pipeline job (an ``azure.ai.ml.entities.PipelineJob``), built without a workspace.
 
-    ``raw_data`` is a local CSV file or folder (uploaded on submit) or an ``azureml:``/``azureml://`` URI (a
-    folder when it ends with ``/``). ``base_model`` is the Hugging Face Hub name of the model to fine-tune.
-    ``production_model`` is the model to beat, as an ``azureml:<name>:<version>`` (or ``azureml://``) URI;
-    None means there is none, and the candidate is promoted.
+    The train step fine-tunes ``base_model`` (a Hugging Face Hub name) on ``train_nodes`` nodes of
+    ``gpu_compute``; ``epochs`` to ``max_length`` are the Trainer's. ``options`` are those of
+    ``training.Steps``: the raw data (a local CSV file or folder, uploaded on submit, or an
+    ``azureml:``/``azureml://`` URI), the CPU cluster, the image, the names, the split and the model to beat;
+    they default to mlops/azureml/model_settings.py.
     """
     from azure.ai.ml import Input, Output, PyTorchDistribution, dsl
     from azure.ai.ml.constants import AssetTypes
 
     steps = training.Steps(
         "review_sentiment",
-        raw_data=raw_data,
-        compute=compute,
-        image=image,
-        model_name=MODEL_NAME,
-        production_model=production_model,
-        test_size=TEST_SIZE,
         prep_description="Clean the labelled reviews and split them into train and test data",
+        **options,
     )
     train_component = steps.component(
         "train",
@@ -102,7 +77,7 @@ def build_pipeline(
         TRAIN_COMMAND,
         {
             "train_data": Input(type=AssetTypes.URI_FOLDER),
-            "base_model": Input(type="string", default=BASE_MODEL),
+            "base_model": Input(type="string", default=model.BASE_MODEL),
             "epochs": Input(type="number", default=3.0),
             "batch_size": Input(type="integer", default=16),
             "learning_rate": Input(type="number", default=5e-5),
@@ -111,7 +86,7 @@ def build_pipeline(
         },
         {"model_output": Output(type=AssetTypes.MLFLOW_MODEL)},
         compute=gpu_compute,
-        distribution=PyTorchDistribution(process_count_per_instance=PROCESSES_PER_NODE),
+        distribution=PyTorchDistribution(process_count_per_instance=model.PROCESSES_PER_NODE),
         instance_count=train_nodes,
     )
 
@@ -121,7 +96,7 @@ def build_pipeline(
         name="review_sentiment_training",
         display_name="review-sentiment training",
         description="prep -> train (GPU) -> evaluate -> register (only when the candidate beats production)",
-        experiment_name=experiment_name,
+        experiment_name=steps.experiment_name,
     )
     def training_pipeline(
         raw_data,
@@ -152,14 +127,10 @@ def build_pipeline(
     return steps.job(
         training_pipeline,
         base_model=base_model,
-        test_size=test_size,
-        seed=seed,
         epochs=epochs,
         batch_size=batch_size,
         learning_rate=learning_rate,
         max_length=max_length,
-        min_improvement=min_improvement,
-        registered_model_name=model_name,
     )
 
 
@@ -170,33 +141,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = training.argument_parser(
         "Build the review-sentiment training pipeline (prep -> train -> evaluate -> register) and submit it to "
         "Azure ML.",
-        compute_help=f"CPU cluster of the other steps (default: cpu_cluster from config-infra, else {CPU_COMPUTE})",
     )
     parser.add_argument(
-        "--gpu-compute",
-        help=f"GPU cluster of the train step (default: gpu_cluster from config-infra, else {GPU_COMPUTE})",
+        "--train-nodes",
+        type=int,
+        default=model.TRAIN_NODES,
+        help=f"GPU nodes the train step uses ({model.TRAIN_NODES})",
     )
     parser.add_argument(
-        "--train-nodes", type=int, default=TRAIN_NODES, help=f"GPU nodes the train step uses ({TRAIN_NODES})"
+        "--raw-data", default=str(model.RAW_DATA), help="local CSV file or folder (uploaded), or an azureml: data URI"
     )
-    parser.add_argument(
-        "--raw-data", default=str(RAW_DATA), help="local CSV file or folder (uploaded), or an azureml: data URI"
-    )
-    parser.add_argument(
-        "--base-model", default=BASE_MODEL, help=f"Hugging Face Hub name of the model to fine-tune ({BASE_MODEL})"
-    )
-    parser.add_argument("--epochs", type=float, default=3.0)
-    parser.add_argument("--batch-size", type=int, default=16, help="texts per step and GPU")
-    parser.add_argument("--learning-rate", type=float, default=5e-5)
-    parser.add_argument("--max-length", type=int, default=128, help="longest text, in tokens")
-    training.add_run_arguments(
-        parser,
-        model_name=MODEL_NAME,
-        experiment=EXPERIMENT,
-        gate_help="macro F1 gain needed to promote",
-        test_size=TEST_SIZE,
-        test_size_help="share of each label's rows kept for evaluation",
-    )
+    model.add_arguments(parser)
+    training.add_run_arguments(parser)
     return training.parse_args(parser, argv)
 
 
@@ -204,18 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Build the pipeline and submit it (or print it with --dry-run). Returns the exit code."""
     args = parse_args(argv)
 
-    def build(config: Mapping[str, Any], production_model: str | None) -> Any:
+    def build(options: dict[str, Any]) -> Any:
         return build_pipeline(
-            **workspace.training_options(args, production_model),
-            experiment_name=args.experiment_name,
-            compute=args.compute or config.get("cpu_cluster") or CPU_COMPUTE,
-            gpu_compute=args.gpu_compute or config.get("gpu_cluster") or GPU_COMPUTE,
+            **options,
+            **model.hyperparameters(args),
             train_nodes=args.train_nodes,
-            base_model=args.base_model,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            learning_rate=args.learning_rate,
-            max_length=args.max_length,
         )
 
     return training.submit(args, build)
