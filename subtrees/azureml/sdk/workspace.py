@@ -17,7 +17,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,31 @@ def workspace_of(args: argparse.Namespace, config: Mapping[str, Any], hint: str 
     if missing_settings(needed, args.environment, hint):
         return None
     return subscription_id, resource_group, workspace_name
+
+
+def training_parser(description: str) -> argparse.ArgumentParser:
+    """The parser of the training pipeline (train/pipeline.py) with the workspace flags and --compute."""
+    import model_settings
+
+    parser = argparse.ArgumentParser(
+        description=description,
+        epilog="The workspace and the compute clusters come from config-infra-<environment>.yml unless given here.",
+    )
+    add_workspace_arguments(parser)
+    parser.add_argument(
+        "--compute", help=f"CPU cluster (default: cpu_cluster from config-infra, else {model_settings.COMPUTE})"
+    )
+    return parser
+
+
+def parse_training_args(
+    parser: argparse.ArgumentParser, argv: Any, is_remote: Callable[[str], bool]
+) -> argparse.Namespace:
+    """The flags of the training pipeline; a --raw-data that is not ``is_remote`` must exist here."""
+    args = parser.parse_args(argv)
+    if not is_remote(str(args.raw_data)) and not Path(args.raw_data).exists():
+        parser.error(f"--raw-data {args.raw_data}: no such file or folder")
+    return args
 
 
 def add_training_arguments(parser: argparse.ArgumentParser, *, model_uri: str) -> None:

@@ -200,16 +200,10 @@ def latest_model_uri(workspace: Any, name: str) -> str | None:
 def argument_parser(description: str) -> argparse.ArgumentParser:
     """The parser of pipeline.py with the workspace flags and --compute; pipeline.py adds its model's flags,
     then ``add_run_arguments``."""
-    parser = argparse.ArgumentParser(
-        description=f"{description} SDK v1 is past end of support (30 June 2026): move to python-sdk-v2 with "
-        "`copier update --trust -d mlops_version=python-sdk-v2`.",
-        epilog="The workspace and the compute clusters come from config-infra-<environment>.yml unless given here.",
+    return project.training_parser(
+        f"{description} SDK v1 is past end of support (30 June 2026): move to python-sdk-v2 with "
+        "`copier update --trust -d mlops_version=python-sdk-v2`."
     )
-    project.add_workspace_arguments(parser)
-    parser.add_argument(
-        "--compute", help=f"CPU cluster (default: cpu_cluster from config-infra, else {model_settings.COMPUTE})"
-    )
-    return parser
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -220,10 +214,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_args(parser: argparse.ArgumentParser, argv: Any) -> argparse.Namespace:
     """The flags; a local --raw-data must exist (a URL is read from where it is)."""
-    args = parser.parse_args(argv)
-    if "://" not in str(args.raw_data) and not Path(args.raw_data).exists():
-        parser.error(f"--raw-data {args.raw_data}: no such file or folder")
-    return args
+    return project.parse_training_args(parser, argv, is_remote=lambda path: "://" in path)
 
 
 def submit(

@@ -189,15 +189,7 @@ class Steps:
 def argument_parser(description: str) -> argparse.ArgumentParser:
     """The parser of pipeline.py with the workspace flags and --compute; pipeline.py adds its model's flags,
     then ``add_run_arguments``."""
-    parser = argparse.ArgumentParser(
-        description=description,
-        epilog="The workspace and the compute clusters come from config-infra-<environment>.yml unless given here.",
-    )
-    workspace.add_workspace_arguments(parser)
-    parser.add_argument(
-        "--compute", help=f"CPU cluster (default: cpu_cluster from config-infra, else {model_settings.COMPUTE})"
-    )
-    return parser
+    return workspace.training_parser(description)
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -209,10 +201,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_args(parser: argparse.ArgumentParser, argv: Any) -> argparse.Namespace:
     """The flags; a local --raw-data must exist."""
-    args = parser.parse_args(argv)
-    if not is_remote(args.raw_data) and not Path(args.raw_data).exists():
-        parser.error(f"--raw-data {args.raw_data}: no such file or folder")
-    return args
+    return workspace.parse_training_args(parser, argv, is_remote)
 
 
 def submit(args: argparse.Namespace, build: Callable[[dict[str, Any]], Any]) -> int:
