@@ -7,23 +7,17 @@
 # the workspace, see modules/workspace) without public IP addresses: no subnet of ours, so nothing
 # to wait for but the workspace. azurerm accepts node_public_ip_enabled = false without a subnet
 # since hashicorp/terraform-provider-azurerm#28673, made for managed networks.
+#
+# Each cluster is a block of its own with its VM size and node count written out: the project's
+# preflight check (azure-setup) reads them from this file to check the subscription's quota.
 
-locals {
-  clusters = merge(
-    { cpu = { name = var.cpu_cluster_name, vm_size = "Standard_DS3_v2", max_nodes = 4 } },
-    var.enable_gpu_cluster ? { gpu = { name = var.gpu_cluster_name, vm_size = "Standard_NC4as_T4_v3", max_nodes = 2 } } : {},
-  )
-}
-
-resource "azurerm_machine_learning_compute_cluster" "main" {
-  for_each = local.clusters
-
-  name                          = each.value.name
+resource "azurerm_machine_learning_compute_cluster" "cpu" {
+  name                          = var.cpu_cluster_name
   location                      = var.resource_group.location
   machine_learning_workspace_id = var.workspace_id
   tags                          = var.resource_group.tags
 
-  vm_size                   = each.value.vm_size
+  vm_size                   = "Standard_DS3_v2"
   vm_priority               = "Dedicated"
   local_auth_enabled        = false
   ssh_public_access_enabled = false
@@ -31,7 +25,33 @@ resource "azurerm_machine_learning_compute_cluster" "main" {
 
   scale_settings {
     min_node_count                       = 0
-    max_node_count                       = each.value.max_nodes
+    max_node_count                       = 4
+    scale_down_nodes_after_idle_duration = "PT120S"
+  }
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [var.identity_id]
+  }
+}
+
+resource "azurerm_machine_learning_compute_cluster" "gpu" {
+  count = var.enable_gpu_cluster ? 1 : 0
+
+  name                          = var.gpu_cluster_name
+  location                      = var.resource_group.location
+  machine_learning_workspace_id = var.workspace_id
+  tags                          = var.resource_group.tags
+
+  vm_size                   = "Standard_NC4as_T4_v3"
+  vm_priority               = "Dedicated"
+  local_auth_enabled        = false
+  ssh_public_access_enabled = false
+  node_public_ip_enabled    = !var.private_networking
+
+  scale_settings {
+    min_node_count                       = 0
+    max_node_count                       = 2
     scale_down_nodes_after_idle_duration = "PT120S"
   }
 

@@ -1,9 +1,9 @@
 output "cpu_cluster_name" {
   description = "Name of the CPU cluster."
-  value       = azurerm_machine_learning_compute_cluster.main["cpu"].name
+  value       = azurerm_machine_learning_compute_cluster.cpu.name
 }
 
 output "gpu_cluster_name" {
   description = "Name of the GPU cluster; empty when it is not created."
-  value       = var.enable_gpu_cluster ? azurerm_machine_learning_compute_cluster.main["gpu"].name : ""
+  value       = var.enable_gpu_cluster ? azurerm_machine_learning_compute_cluster.gpu[0].name : ""
 }
