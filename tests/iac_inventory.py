@@ -14,7 +14,12 @@ Keys: ``<ARM type>:<name>`` (a child's name is ``parent/child``, as in its resou
 assignment is ``roleAssignment:<role GUID> on <scope key> for <principal>``, a diagnostic setting
 ``diagnosticSettings:<name> on <target key>``. Values only Azure knows are ``Unknown`` (subscription,
 tenant, generated GUIDs) or ``Attribute`` (an identity's principal ID, say), so that both tools can
-still be compared on what they pass where.
+still be compared on what they pass where. Child resources that one tool declares inside their parent
+(a storage account's blob service, a private endpoint's DNS zone group, a network's subnets) are
+``parts`` of the parent's node.
+
+``writes`` turns an inventory into what Azure authorizes when the configuration is applied (the
+permission model of tests/azure_model reads the infrastructure through it).
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ RESOURCE_GROUP = "Microsoft.Resources/resourceGroups"
 ROLE_ASSIGNMENT = "Microsoft.Authorization/roleAssignments"
 DIAGNOSTIC_SETTING = "Microsoft.Insights/diagnosticSettings"
 ROLE_GUID = re.compile(r"roleDefinitions/([0-9a-fA-F-]{36})")
+ROLE_KEY = re.compile(r"roleAssignment:(?P<role>[0-9a-f-]{36}) on (?P<scope>\S+) for (?P<principal>.+)")
+DIAGNOSTICS_KEY = re.compile(r"diagnosticSettings:(?P<name>\S+) on (?P<target>\S+)")
+SUBNETS = "Microsoft.Network/virtualNetworks/subnets"
+BLOB_SERVICE = "Microsoft.Storage/storageAccounts/blobServices"
+DNS_ZONE_GROUP = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups"
 
 
 class InventoryError(Exception):
@@ -73,15 +83,20 @@ class EnvironmentVariable:
     default: Any
 
 
-def arm_id(arm_type: str, names: tuple[str, ...], resource_group: str = "<resource group>") -> str:
-    """The resource ID of an object of this type and names (subscription unknown)."""
+def arm_id(
+    arm_type: str,
+    names: tuple[str, ...],
+    resource_group: str = "<resource group>",
+    subscription: str = "<subscription>",
+) -> str:
+    """The resource ID of an object of this type and names (subscription unknown unless given)."""
     if arm_type == RESOURCE_GROUP:
-        return f"/subscriptions/<subscription>/resourceGroups/{names[0]}"
+        return f"/subscriptions/{subscription}/resourceGroups/{names[0]}"
     namespace, *types = arm_type.split("/")
     if len(types) != len(names):
         raise InventoryError(f"{arm_type} needs {len(types)} names, got {names}")
     path = "/".join(f"{kind}/{name}" for kind, name in zip(types, names, strict=True))
-    return f"/subscriptions/<subscription>/resourceGroups/{resource_group}/providers/{namespace}/{path}"
+    return f"/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{namespace}/{path}"
 
 
 def key_of(value: Any) -> str | None:
@@ -125,6 +140,7 @@ class Node:
     key: str
     settings: dict[str, Any]
     waits_for: set[str] = field(default_factory=set)
+    parts: set[str] = field(default_factory=set)  # ARM types of children declared with it
 
 
 @dataclass
@@ -133,16 +149,18 @@ class Inventory:
 
     nodes: dict[str, Node] = field(default_factory=dict)
 
-    def add(self, key: str, settings: dict[str, Any], waits_for: set[str]) -> None:
+    def add(self, key: str, settings: dict[str, Any], waits_for: set[str], parts: frozenset[str] = frozenset()) -> None:
         if key in self.nodes:
             raise InventoryError(f"{key} is declared twice")
-        self.nodes[key] = Node(key, settings, set(waits_for) - {key})
+        self.nodes[key] = Node(key, settings, set(waits_for) - {key}, set(parts))
 
-    def merge(self, key: str, settings: dict[str, Any]) -> None:
-        """Settings that one tool declares on a child object (a storage account's blob service)."""
+    def merge(self, key: str, settings: dict[str, Any], part: str) -> None:
+        """Settings that one tool declares on a child object of type ``part`` (a storage account's blob
+        service), kept on the parent, as the other tool declares them."""
         if key not in self.nodes:
             raise InventoryError(f"settings for {key}, which is not declared (yet)")
         self.nodes[key].settings.update(settings)
+        self.nodes[key].parts.add(part)
 
     def keys_of(self, arm_type: str) -> set[str]:
         return {key for key in self.nodes if key.startswith(arm_type + ":")}
@@ -177,6 +195,9 @@ def compare(terraform: Inventory, bicep: Inventory) -> list[str]:
     differences += [f"only in Bicep: {key}" for key in sorted(bicep.nodes.keys() - terraform.nodes.keys())]
     for key in sorted(terraform.nodes.keys() & bicep.nodes.keys()):
         ours, theirs = terraform.nodes[key].settings, bicep.nodes[key].settings
+        for part in sorted(terraform.nodes[key].parts ^ bicep.nodes[key].parts):
+            tool = "Terraform" if part in terraform.nodes[key].parts else "Bicep"
+            differences.append(f"{key}: declares a child {part} in {tool} only")
         for setting in sorted(ours.keys() | theirs.keys()):
             if ours.get(setting, "(not set)") != theirs.get(setting, "(not set)"):
                 differences.append(
@@ -191,6 +212,47 @@ def compare(terraform: Inventory, bicep: Inventory) -> list[str]:
             for missing in sorted(before_theirs - before_ours):
                 differences.append(f"{key} waits for {missing} in Bicep only")
     return differences
+
+
+# --------------------------------------------------------------------------------------------------
+# What applying the configuration writes, as Azure authorizes it
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Write:
+    """One object that applying the configuration creates or changes: the ARM type written, the resource
+    ID the write is authorized at (for a role assignment or diagnostic setting, the ID of what it is on),
+    and for a role assignment the role definition GUID and principal type a delegation condition tests."""
+
+    arm_type: str
+    scope: str
+    role: str = ""
+    principal_type: str = ""
+
+
+def writes(inventory: Inventory, subscription: str) -> list[Write]:
+    """Every write of an environment's inventory, with resource IDs in ``subscription`` and in the one
+    resource group the environment declares (everything else lives in it)."""
+    groups = inventory.keys_of(RESOURCE_GROUP)
+    if len(groups) != 1:
+        raise InventoryError(f"an environment declares one resource group, this one {sorted(groups)}")
+    group = _name_parts(groups.pop())[1][0]
+
+    def resource_id(key: str) -> str:
+        arm_type, names = _name_parts(key)
+        return arm_id(arm_type, names, group, subscription)
+
+    found = []
+    for key, node in inventory.nodes.items():
+        role, diagnostics = ROLE_KEY.fullmatch(key), DIAGNOSTICS_KEY.fullmatch(key)
+        if role:
+            principal_type = node.settings.get("principal_type") or ""
+            found.append(Write(ROLE_ASSIGNMENT, resource_id(role["scope"]), role["role"], principal_type))
+        elif diagnostics:
+            found.append(Write(DIAGNOSTIC_SETTING, resource_id(diagnostics["target"])))
+        else:
+            found.append(Write(_name_parts(key)[0], resource_id(key)))
+            found += [Write(part, resource_id(key)) for part in sorted(node.parts)]
+    return found
 
 
 # --------------------------------------------------------------------------------------------------
@@ -526,7 +588,13 @@ TERRAFORM_TYPES = {
     "azurerm_monitor_diagnostic_setting": DIAGNOSTIC_SETTING,
 }
 # Nested blocks whose instances are resources of their own, with an ID Terraform exposes.
-NESTED_RESOURCES = {("azurerm_virtual_network", "subnet"): "Microsoft.Network/virtualNetworks/subnets"}
+NESTED_RESOURCES = {("azurerm_virtual_network", "subnet"): SUBNETS}
+# Nested blocks that Azure receives as child resources of their own (parts of the node).
+TERRAFORM_PARTS = {
+    **NESTED_RESOURCES,
+    ("azurerm_storage_account", "blob_properties"): BLOB_SERVICE,
+    ("azurerm_private_endpoint", "private_dns_zone_group"): DNS_ZONE_GROUP,
+}
 RESOURCE_META = {"count", "for_each", "depends_on", "provider", "lifecycle", "timeouts"}
 
 
@@ -584,11 +652,18 @@ class _TerraformFiles:
     providers: dict[str, Block]
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed_hcl(text: str) -> Block:
+    """python-hcl2's reading of a file's text, once per text: the projects the tests render share most of
+    their Terraform files word for word (the trees are only read, never changed)."""
+    return parse_hcl(text)
+
+
 @functools.cache
 def _load_terraform(directory: Path, _stamp: tuple[tuple[str, int], ...]) -> _TerraformFiles:
     files = _TerraformFiles({}, {}, {}, {}, {}, {})
     for path in sorted(directory.glob("*.tf")):
-        for block in parse_hcl(path.read_text(encoding="utf-8")).blocks:
+        for block in _parsed_hcl(path.read_text(encoding="utf-8")).blocks:
             if block.type == "variable":
                 files.variables[block.labels[0]] = block
             elif block.type == "locals":
@@ -1000,7 +1075,7 @@ class _TerraformReader:
     """The root module with the values of one environment's .tfvars file."""
 
     def __init__(self, infrastructure: Path, tfvars: Path) -> None:
-        values = parse_hcl(tfvars.read_text(encoding="utf-8"))
+        values = _parsed_hcl(tfvars.read_text(encoding="utf-8"))
         literals = _TerraformModule(tfvars.parent, {})  # holds no .tf files: literals only
         inputs = {
             name: (literals.evaluate(item.expression, _Context()), set()) for name, item in values.attributes.items()
@@ -1028,7 +1103,13 @@ class _TerraformReader:
                 )
                 inventory.add(key, settings, waits_for)
             else:
-                inventory.add(resource.key, _terraform_settings(resource.resource_type, body, features), waits_for)
+                parts = frozenset(
+                    part
+                    for (kind, block), part in TERRAFORM_PARTS.items()
+                    if kind == resource.resource_type and body.get(block)
+                )
+                settings = _terraform_settings(resource.resource_type, body, features)
+                inventory.add(resource.key, settings, waits_for, parts)
         return inventory
 
     def _features(self) -> dict[str, Any]:
@@ -1214,16 +1295,16 @@ class _BicepModule:
         resources that Terraform declares inside the parent: blob service, DNS zone group)."""
         arm_type, body = resource.arm_type, resource.body
         properties = body.get("properties") or {}
-        if arm_type == "Microsoft.Storage/storageAccounts/blobServices":
+        if arm_type == BLOB_SERVICE:
             retention = {
                 "blob_soft_delete_days": _retention(properties.get("deleteRetentionPolicy")),
                 "container_soft_delete_days": _retention(properties.get("containerDeleteRetentionPolicy")),
             }
-            self.inventory.merge(body["parent"].key, retention)
+            self.inventory.merge(body["parent"].key, retention, arm_type)
             return
-        if arm_type == "Microsoft.Network/privateEndpoints/privateDnsZoneGroups":
+        if arm_type == DNS_ZONE_GROUP:
             zones = [config["properties"]["privateDnsZoneId"] for config in properties["privateDnsZoneConfigs"]]
-            self.inventory.merge(body["parent"].key, {"dns_zones": sorted(key_of(zone) for zone in zones)})
+            self.inventory.merge(body["parent"].key, {"dns_zones": sorted(key_of(zone) for zone in zones)}, arm_type)
             return
         if arm_type == ROLE_ASSIGNMENT:
             scope = body.get("scope")
@@ -1243,7 +1324,9 @@ class _BicepModule:
             key, settings = _diagnostics(body["name"], target, properties["workspaceId"], logs)
         else:
             key, settings = resource.key, _arm_settings(arm_type, body)
-        self.inventory.add(key, settings, waits_for)
+        # A network's subnets are declared inline, as Terraform's subnet blocks.
+        inline = arm_type == "Microsoft.Network/virtualNetworks" and properties.get("subnets")
+        self.inventory.add(key, settings, waits_for, frozenset({SUBNETS}) if inline else frozenset())
         self.created.add(key)
 
     # -- expressions -----------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """Terraform and Bicep of the same answers create the same Azure objects, with the same settings, in
 the same order: the inventories of both tools (tests/iac_inventory.py) compared for dev and prod, with
-and without private networking; and what a reviewer of the infrastructure checks, read from them."""
+and without private networking; and what a reviewer of the infrastructure checks, read from them,
+including that the deploy identities may hand out exactly the roles the infrastructure assigns."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
-from iac_inventory import Inventory, bicep_inventory, compare, terraform_inventory
+from azure_model.operations import PRINCIPAL_TYPE, ROLE_DEFINITION_ID
+from azure_model.project_code import import_from_project
+from azure_model.rbac import Condition, Operation
+from iac_inventory import ROLE_ASSIGNMENT, Inventory, bicep_inventory, compare, terraform_inventory, writes
 
 VARIANTS = {
     "classical-public": {"project_type": "classical", "private_networking": False},
@@ -137,6 +141,33 @@ def test_the_infrastructure_is_what_the_design_says(projects, variant, environme
             assert not before & endpoints
 
 
+def test_the_deploy_identities_may_hand_out_exactly_the_roles_the_infrastructure_assigns(projects):
+    """Both tools, both environments, with and without private networking (the only answer that changes
+    which roles are assigned): the roles assigned are the design's DELEGABLE_ROLES, no more and no fewer;
+    its delegation condition allows every assignment as the infrastructure makes it; and the project's
+    preflight, which reads the code on its own, sees every role (and passes)."""
+    assigned: set[str] = set()
+    for (variant, tool), project in projects.items():
+        design = import_from_project(project, "azure_setup.design")
+        condition = Condition(design.delegation_condition(design.DELEGABLE_ROLES))
+        roles = set()
+        for environment in ("dev", "prod"):
+            for write in writes(read(projects, variant, environment)[tool == "bicep"], "<subscription>"):
+                if write.arm_type != ROLE_ASSIGNMENT:
+                    continue
+                roles.add(write.role)
+                attributes = ((ROLE_DEFINITION_ID, write.role), (PRINCIPAL_TYPE, write.principal_type))
+                operation = Operation(f"{ROLE_ASSIGNMENT}/write", write.scope, attributes=attributes)
+                assert condition.holds(operation), f"{variant} {tool} {environment}: {write} is refused"
+        preflight = import_from_project(project, "preflight")
+        seen_by_preflight = preflight.load_project(project)
+        assert roles <= preflight.assigned_role_ids(seen_by_preflight), f"{variant} {tool}"
+        checks = list(preflight.Preflight(None, seen_by_preflight, {}, None, None).delegable_roles())
+        assert [check.ok for check in checks] == [True], checks
+        assigned |= roles
+    assert assigned == set(design.DELEGABLE_ROLES)
+
+
 @pytest.fixture
 def public_copies(projects, tmp_path):
     """Editable copies of the classical-public infrastructure of both tools."""
@@ -170,10 +201,19 @@ def test_a_setting_changed_in_one_tool_is_reported(public_copies):
         'account_replication_type = "GRS"',
         'account_replication_type = "LRS"',
     )
+    # The blob service (soft delete) is a child resource that Terraform declares inside the account.
+    edit(
+        public_copies["terraform"] / "modules/storage/main.tf",
+        "  blob_properties {\n    delete_retention_policy {\n      days = 7\n    }\n"
+        "    container_delete_retention_policy {\n      days = 7\n    }\n  }\n",
+        "",
+    )
     differences = compare_copies(public_copies)
     dev = {"environment": "dev"}
     assert f"{LOG_ANALYTICS.format(**dev)}: retention_days is 90 in Terraform, 30 in Bicep" in differences
     assert f"{STORAGE.format(**dev)}: sku is 'Standard_LRS' in Terraform, 'Standard_GRS' in Bicep" in differences
+    blob_service = "Microsoft.Storage/storageAccounts/blobServices"
+    assert f"{STORAGE.format(**dev)}: declares a child {blob_service} in Bicep only" in differences
 
 
 def test_an_object_left_out_of_a_for_each_map_is_reported(public_copies):

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import model_settings
+import sdk_v1  # mlops/azureml/sdk_v1.py: sign-in and data movement azureml-core lacks
 import workspace as project  # mlops/azureml/workspace.py ("workspace" is the Azure ML workspace here)
 
 # Lets an SDK v1 run download its input dataset (added to the packages of conda.yml for Azure ML only).
@@ -170,20 +171,12 @@ class Steps:
 
 def dataset(workspace: Any, raw_data: str | Path, folder: str) -> Any:
     """The file dataset of ``raw_data``: read from where it is when it is a URL, else the local file or folder,
-    uploaded to ``folder`` of the workspace's default datastore."""
+    uploaded to ``folder`` of the workspace's default datastore (by sdk_v1.py, as the caller)."""
     from azureml.core import Dataset
-    from azureml.data.datapath import DataPath
 
     if "://" in str(raw_data):
         return Dataset.File.from_files(path=str(raw_data))
-    local = Path(raw_data)
-    return Dataset.File.upload_directory(
-        src_dir=str(local if local.is_dir() else local.parent),
-        target=DataPath(workspace.get_default_datastore(), folder),
-        pattern=None if local.is_dir() else local.name,
-        overwrite=True,
-        show_progress=False,
-    )
+    return sdk_v1.upload_dataset(Path(raw_data), workspace, folder)
 
 
 def latest_model_uri(workspace: Any, name: str) -> str | None:
@@ -235,15 +228,14 @@ def submit(
     subscription_id, resource_group, workspace_name = found
 
     from azureml.core import Experiment, Workspace
-    from azureml.core.authentication import AzureCliAuthentication
     from azureml.pipeline.core import Pipeline
 
-    # The Azure CLI session: `az login` on a laptop, the OIDC / workload identity login in CI.
+    # `az login` on a laptop; in CI a sign-in that renews itself while the run is awaited (sdk_v1.py).
     workspace = Workspace.get(
         name=workspace_name,
         subscription_id=subscription_id,
         resource_group=resource_group,
-        auth=AzureCliAuthentication(),
+        auth=sdk_v1.authentication(),
     )
     if args.production_model == project.AUTO:
         production = latest_model_uri(workspace, args.model_name)
@@ -257,7 +249,7 @@ def submit(
     run = Experiment(workspace, args.experiment_name).submit(
         Pipeline(workspace=workspace, steps=steps, description=description)
     )
-    print(f"Submitted pipeline run {run.id}: {run.get_portal_url()}")
+    project.submitted(run.id, run.get_portal_url(), "pipeline run")
     if args.wait:
         run.wait_for_completion(show_output=True, raise_on_error=True)
         status = run.get_status()
@@ -265,8 +257,7 @@ def submit(
         if status != "Completed":
             return 1
         with tempfile.TemporaryDirectory() as download:
-            register_run = run.find_step_run(REGISTER_STEP)[0]
-            register_run.get_output_data("registration_output").download(local_path=download)
+            sdk_v1.download_step_output(run, REGISTER_STEP, "registration_output", Path(download))
             registration = project.read_registration(Path(download))
         project.report_registration(run.id, registration, args.model_name)
     return 0
