@@ -90,14 +90,18 @@ check_version() {
 }
 
 # use_workspace ENVIRONMENT: what every script does before it talks to Azure ML: check the environment and
-# the tools, move to the project root and set resource_group, workspace and scope (the arguments of
-# `az ml` for that workspace: --resource-group <group> --workspace-name <workspace>) from
-# config-infra-<environment>.yml.
-# shellcheck disable=SC2034
+# the tools, move to the project root and set the workspace (workspace_scope).
 use_workspace() {
   check_environment "$1"
   require_tools
   cd "$PROJECT_ROOT" || fail "cannot enter $PROJECT_ROOT"
+  workspace_scope "$1"
+}
+
+# workspace_scope ENVIRONMENT: set resource_group, workspace and scope (the arguments of `az ml` for that
+# workspace: --resource-group <group> --workspace-name <workspace>) from config-infra-<environment>.yml.
+# shellcheck disable=SC2034
+workspace_scope() {
   resource_group=$(config_value "$1" resource_group)
   workspace=$(config_value "$1" aml_workspace)
   scope=(--resource-group "$resource_group" --workspace-name "$workspace")
