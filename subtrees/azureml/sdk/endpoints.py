@@ -272,6 +272,35 @@ def json_answer(response: str) -> tuple[Any, str | None]:
     return answer, None
 
 
+def listed_answer(response: str, count: int, unit: str) -> tuple[list[Any], list[str]]:
+    """An endpoint's answer that must list one prediction per ``unit`` of the request, ``count`` of them (a
+    {"predictions": [...]} object stands for its list): the predictions, and why the answer is not such a list
+    (empty when it is)."""
+    answer, problem = json_answer(response)
+    if problem:
+        return [], [problem]
+    if isinstance(answer, dict):
+        answer = answer.get("predictions", answer)
+    if not isinstance(answer, list):
+        return [], [f"the answer is not a list of predictions: {response[:200]}"]
+    if len(answer) != count:
+        return answer, [f"{len(answer)} predictions for {count} {unit}"]
+    return answer, []
+
+
+def table_request(request: Any) -> tuple[dict[str, Any] | None, list[str]]:
+    """The "input_data" table of a smoke request ({"columns": [...], "data": [[...], ...]}, as score.py and Azure
+    ML's MLflow runtime read it; None when it has none), and why the request is not such a table (empty when it
+    is)."""
+    body = request.get("input_data") if isinstance(request, dict) else None
+    if not isinstance(body, dict) or not isinstance(body.get("columns"), list) or not body.get("data"):
+        return None, ['the request has no "input_data" object with a "columns" list and a non-empty "data" list']
+    width = len(body["columns"])
+    if any(not isinstance(row, list) or len(row) != width for row in body["data"]):
+        return body, [f"every row of data must have {width} values, one per column"]
+    return body, []
+
+
 # --- connecting -----------------------------------------------------------------------------------------------------
 
 
