@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -287,7 +288,7 @@ SDK_V1 = {
 
 
 @pytest.fixture
-def sdk_v1(rendered_project, monkeypatch) -> ModuleType:
+def sdk_v1(rendered_project, monkeypatch) -> Iterator[ModuleType]:
     """mlops/azureml/sdk_v1.py of a python-sdk-v1 project, imported as its pipeline imports it."""
     folder = rendered_project(SDK_V1) / "mlops" / "azureml"
     for name in ("sdk_v1", "workspace"):
@@ -295,7 +296,9 @@ def sdk_v1(rendered_project, monkeypatch) -> ModuleType:
     monkeypatch.syspath_prepend(str(folder))
     import sdk_v1
 
-    return sdk_v1
+    yield sdk_v1
+    for name in ("sdk_v1", "workspace"):  # a later test that imports a project's workspace.py must get its own
+        sys.modules.pop(name, None)
 
 
 class Container:
