@@ -19,10 +19,12 @@
 locals {
   # Rule names are keys of the workspace's outbound rules, not Azure resources.
   storage_outbound_rules = {
+    # Spark-enabled: the model monitors run on serverless Spark, which reaches the storage through this rule
+    # (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#configure-for-serverless-spark-jobs).
     storage-blob = {
       type        = "PrivateEndpoint"
       category    = "UserDefined"
-      destination = { serviceResourceId = var.storage_account_id, subresourceTarget = "blob", sparkEnabled = false }
+      destination = { serviceResourceId = var.storage_account_id, subresourceTarget = "blob", sparkEnabled = true }
     }
     storage-file = {
       type        = "PrivateEndpoint"
