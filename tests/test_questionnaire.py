@@ -60,6 +60,10 @@ CASES = [
         NLP,
     ),
     ("nlp_base_model", "bert-base-cased", "org/name/extra", "use 'name' or 'organisation/name'", NLP),
+    ("alert_email", "", "a@contoso.com;b@contoso.com", "give one address such as ml-team@contoso.com", {}),
+    # A quote would need escaping in the YAML, Terraform and Bicep the address is written to: refused.
+    ("alert_email", "o.brien+ml@mail.contoso.co.uk", "o'brien@contoso.com", "is not one e-mail address", {}),
+    ("retraining_schedule", "daily", "hourly", "retraining_schedule 'hourly' is not a retraining schedule", {}),
 ]
 IDS = [f"{field}={refused!r}" for field, _, refused, _, _ in CASES]
 

@@ -126,6 +126,9 @@ def parse(data: Any) -> tuple[MonitorSettings, RetrainingSettings]:
     on_alert = retraining.get("on_alert", True)
     if not isinstance(on_alert, bool):
         raise SettingsError(f"mlops/monitoring.yml: retraining.on_alert is {on_alert!r}; use true or false")
+    schedule_value = retraining.get("schedule")
+    if schedule_value is False:  # YAML 1.1 reads an unquoted off as false
+        schedule_value = "off"
     return (
         MonitorSettings(
             name=name,
@@ -141,7 +144,7 @@ def parse(data: Any) -> tuple[MonitorSettings, RetrainingSettings]:
             thresholds=thresholds,
         ),
         RetrainingSettings(
-            schedule=_choice(retraining.get("schedule"), "retraining.schedule", RETRAINING_SCHEDULES), on_alert=on_alert
+            schedule=_choice(schedule_value, "retraining.schedule", RETRAINING_SCHEDULES), on_alert=on_alert
         ),
     )
 
