@@ -147,13 +147,19 @@ def main(argv: Sequence[str] | None = None, runner: Runner = az) -> int:
     def list_jobs() -> list[dict[str, Any]]:
         listed = runner(
             [
-                "ml", "job", "list",
-                "--resource-group", config["resource_group"],
-                "--workspace-name", config["aml_workspace"],
-                "--max-results", str(MAX_JOBS),
-                "--output", "json",
+                "ml",
+                "job",
+                "list",
+                "--resource-group",
+                config["resource_group"],
+                "--workspace-name",
+                config["aml_workspace"],
+                "--max-results",
+                str(MAX_JOBS),
+                "--output",
+                "json",
                 "--only-show-errors",
-            ]  # fmt: skip
+            ]
         )
         jobs = json.loads(listed or "[]")
         return jobs if isinstance(jobs, list) else []

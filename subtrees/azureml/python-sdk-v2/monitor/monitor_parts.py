@@ -45,7 +45,7 @@ def trigger(monitor: settings.MonitorSettings) -> Any:
 
 def drift_thresholds(kind: Any, values: Mapping[str, Any] | None) -> Any:
     """Data or prediction drift thresholds (``kind``: DataDriftMetricThreshold, PredictionDriftMetricThreshold)
-    from ``{numerical: {metric: value}, categorical: {...}}``; None keeps Azure ML's defaults."""
+    from a mapping of `numerical` and `categorical` to metric thresholds; None keeps Azure ML's defaults."""
     from azure.ai.ml.entities import CategoricalDriftMetrics, NumericalDriftMetrics
 
     if not values:
@@ -57,7 +57,7 @@ def drift_thresholds(kind: Any, values: Mapping[str, Any] | None) -> Any:
 
 
 def quality_thresholds(values: Mapping[str, Any] | None) -> Any:
-    """Data quality thresholds from ``{numerical: {metric: value}, categorical: {...}}``."""
+    """Data quality thresholds from a mapping of `numerical` and `categorical` to metric thresholds."""
     from azure.ai.ml.entities import (
         DataQualityMetricsCategorical,
         DataQualityMetricsNumerical,
@@ -73,14 +73,14 @@ def quality_thresholds(values: Mapping[str, Any] | None) -> Any:
 
 
 def attribution_thresholds(values: Mapping[str, Any] | None) -> Any:
-    """Feature attribution drift thresholds from ``{normalized_discounted_cumulative_gain: value}``."""
+    """Feature attribution drift thresholds from a mapping of normalized_discounted_cumulative_gain to a value."""
     from azure.ai.ml.entities import FeatureAttributionDriftMetricThreshold
 
     return FeatureAttributionDriftMetricThreshold(**values) if values else None
 
 
 def custom_thresholds(values: list[Mapping[str, Any]] | None) -> list[Any]:
-    """A custom signal's thresholds from ``[{metric_name: name, threshold: value}, ...]``."""
+    """A custom signal's thresholds from a list of mappings with metric_name and threshold."""
     from azure.ai.ml.entities import CustomMonitoringMetricThreshold
 
     return [
