@@ -9,8 +9,8 @@ from . import Finding
 from .azure_devops import validate_azure_devops
 from .azureml import validate_azureml
 from .bicep import validate_bicep
-from .monitoring import validate_monitoring
 from .github import validate_github
+from .monitoring import validate_monitoring
 from .python_code import validate_python, validate_shell
 from .sdk import validate_sdk_v1, validate_sdk_v2
 from .terraform import validate_terraform
