@@ -70,6 +70,8 @@ def test_a_person_answers_the_prompts_and_gets_a_project(terminal, fork, tmp_pat
         "Suffix that makes the names globally unique",
         "Turn on Key Vault purge protection",
         "Reach the workspace, storage, Key Vault and container registry only through private endpoints",
+        "the e-mail address that gets the model monitor's alerts",
+        "How often CI retrains the model whatever the monitor says",
         "service connection (workload identity federation) to the dev subscription",
         "service connection (workload identity federation) to the prod subscription",
         "an empty git repository to push the new project's main branch to",
