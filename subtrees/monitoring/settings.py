@@ -89,7 +89,7 @@ class Target:
 def _section(data: Any, key: str) -> dict[str, Any]:
     value = data.get(key) if isinstance(data, dict) else None
     if not isinstance(value, dict):
-        raise SettingsError(f"mlops/monitoring.yml has no section {key}: (see the comments of the generated file)")
+        raise SettingsError(f"mlops/monitoring.yml has no section {key}: restore it (README.md, The outer loop)")
     return value
 
 
