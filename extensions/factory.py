@@ -2,7 +2,9 @@
 
 It gives the questionnaire its checks (Jinja globals used by validators and defaults) and, when
 Copier starts rendering, stages the skeleton plus the chosen subtrees in a git-ignored folder of
-the template checkout; ``_subdirectory`` points Copier at that folder.
+the template checkout; ``_subdirectory`` points Copier at that folder. It also keeps the answers
+given at the prompt, so that a copy that stops before rendering (Ctrl-C, a "no" at the confirmation,
+a refusal) saves them and prints the command that resumes (``mlops_factory/resume.py``).
 
 The package beside this file is imported under a name unique to this checkout, so that
 ``copier update`` runs the old factory version's code for the old render and the new code for
@@ -18,25 +20,26 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
+from pathlib import Path, PurePosixPath
 from types import ModuleType
 from typing import Any
 
+from copier_template_extensions import ContextHook
 from jinja2 import Environment, pass_context
-from jinja2.ext import Extension
 from jinja2.runtime import Context
 
 STAGE_FOLDER = ".stage"
 SKELETON_FOLDER = "template"
+CONFIRMATION = "proceed"  # the last question: generate with these answers?
 
 
-def _load_package() -> ModuleType:
-    package_dir = Path(__file__).resolve().parent / "mlops_factory"
-    name = "mlops_factory_" + hashlib.sha256(str(package_dir).encode()).hexdigest()[:16]
+def _load(relative: str, package: bool = False) -> ModuleType:
+    path = Path(__file__).resolve().parent / relative
+    name = path.stem + "_" + hashlib.sha256(str(path).encode()).hexdigest()[:16]
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            name, package_dir / "__init__.py", submodule_search_locations=[str(package_dir)]
+            name, path / "__init__.py" if package else path, submodule_search_locations=[str(path)] if package else None
         )
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
@@ -45,7 +48,8 @@ def _load_package() -> ModuleType:
     return sys.modules[name]
 
 
-factory = _load_package()
+factory = _load("mlops_factory", package=True)
+first_commit = _load("initial_commit.py")  # the task's script: where it finds what the extension hands it
 
 
 def _template_root(context: Mapping[str, Any]) -> Path:
@@ -100,6 +104,7 @@ def given_answers_checked(context: Context) -> bool:
     root = _template_root(context)
     problem = (
         factory.destination.destination_problem(destination, overwrite)
+        or factory.destination.sparse_checkout_folder_problem(data, destination)
         or factory.answers.given_data_problem(data, factory.answers.questionnaire(root), conf["user_defaults"] or {})
         or factory.answers.given_fields_problem(data, _answers(context), root)
     )
@@ -112,20 +117,20 @@ def given_answers_checked(context: Context) -> bool:
 
 
 @pass_context
-def files_there_before(context: Context) -> str:
-    """For the first-commit task: a file listing the files the destination held before, untouched since.
+def first_commit_project(context: Context) -> str:
+    """For the first-commit task: the project folder, after writing the plan the task reads for it.
 
-    Returns "" when there are none. The list is NUL-separated, in a temporary file removed at exit.
+    The plan (remote URL, files the destination held before and the render left untouched) lies in the
+    checkout's staging folder, where the task runs, so the command line Copier prints stays short.
     """
     destination = Path(str(context["_copier_conf"]["dst_path"])).absolute()
     untouched = factory.destination.untouched_files(destination, _there_before.get(destination, {}))
-    if not untouched:
-        return ""
-    handle, name = tempfile.mkstemp(prefix="mlops-factory-there-before-", suffix=".txt")
-    with open(handle, "w", encoding="utf-8") as listing:
-        listing.write("\0".join(untouched))
-    atexit.register(Path(name).unlink, missing_ok=True)
-    return name
+    plan = _template_root(context) / first_commit.plan_path(destination)
+    factory.cache.write_text_atomically(
+        plan, json.dumps({"remote_url": str(context.get("remote_url") or ""), "leave_out": untouched})
+    )
+    atexit.register(plan.unlink, missing_ok=True)
+    return str(destination)
 
 
 @pass_context
@@ -133,7 +138,7 @@ def factory_problem(context: Context, field: str) -> str:
     """Validator for a text question: the problem with the answer being typed, or ""."""
     if _checked_before_rendering(context, field):
         return ""
-    answers = context.get_all()
+    answers = _answers(context)  # not context.get_all(): Jinja's global `namespace` is no answer
     root = _template_root(context)
     if factory.answers.earlier_problem(field, answers, root):
         return ""
@@ -191,12 +196,55 @@ def preferred(context: Context, axis: str) -> str:
 _staged: dict[tuple[str, ...], str] = {}
 
 
-def _stage(context: Mapping[str, Any]) -> str:
-    """Check every answer once more, then build the staged tree; return its path for ``_subdirectory``."""
+def _saved_answers_note(context: Mapping[str, Any]) -> str:
+    """Save the answers typed at the prompt; the lines that say where and how to resume ("" when none)."""
+    try:
+        return factory.resume.save_and_describe(context)
+    except Exception as error:  # noqa: BLE001 (failing to save must not hide why the copy stopped)
+        return f"mlops-factory could not save your answers: {error}"
+
+
+def _stop_and_save(context: Mapping[str, Any], sentence: str) -> factory.errors.FactoryError:
+    """The error that ends a copy before anything is written, with where the typed answers were saved."""
+    note = _saved_answers_note(context)
+    return factory.errors.FactoryError(f"{sentence}\n{note}" if note else sentence)
+
+
+def _skeleton_path(
+    environment: Environment, context: Mapping[str, Any]
+) -> Callable[[PurePosixPath], PurePosixPath | None]:
+    """Where a skeleton file lands in the staged tree: its conditional folders (``{% if ... %}.github``) resolved.
+
+    Resolved here rather than by Copier, so that they merge with the subtrees' folders of the same name
+    (Copier would list the folder twice, "create .github" then "identical .github") and so that two
+    writers of one file are caught. A folder whose name renders empty leaves its files out, as in Copier.
+    """
+
+    def place(relative: PurePosixPath) -> PurePosixPath | None:
+        folders = []
+        for name in relative.parts[:-1]:
+            if "{{" in name or "{%" in name:
+                name = environment.from_string(name).render(context)
+                if not name:
+                    return None
+            folders.append(name)
+        return PurePosixPath(*folders, relative.name)
+
+    return place
+
+
+def _stage(context: Mapping[str, Any], environment: Environment) -> str:
+    """Check every answer once more, then build the staged tree; return its path for ``_subdirectory``.
+
+    A "no" at the confirmation, a refused answer or a source that cannot be fetched ends the copy here,
+    before anything is written; the answers a person typed are saved and the command that resumes printed.
+    """
+    if context.get(CONFIRMATION) is False:
+        raise _stop_and_save(context, "You answered no: nothing was written.")
     template_root = _template_root(context)
     problem = factory.answers.first_problem(context, template_root)
     if problem:
-        raise factory.errors.FactoryError(problem)
+        raise _stop_and_save(context, problem)
     source = factory.sources.template_source(context, template_root)
     parts = source.parts_for(factory.axes.combination_of(context))  # remembered from the check above
 
@@ -205,7 +253,12 @@ def _stage(context: Mapping[str, Any]) -> str:
     staged = Path(tempfile.mkdtemp(dir=stage_parent, prefix="render-"))
     atexit.register(shutil.rmtree, staged, True)
     try:
-        factory.staging.stage_project(template_root / SKELETON_FOLDER, source, parts, staged)
+        factory.staging.stage_project(
+            template_root / SKELETON_FOLDER, source, parts, staged, _skeleton_path(environment, context)
+        )
+    except factory.errors.FactoryError as error:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise _stop_and_save(context, str(error)) from None
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
@@ -221,6 +274,7 @@ def stage_dir(context: Context) -> str:
     """
     if str(context.get("_copier_phase")) != "render":
         return SKELETON_FOLDER
+    _progress["rendering"] = True
     answers = context.get_all()
     template_root = _template_root(answers)
     key = (
@@ -229,7 +283,7 @@ def stage_dir(context: Context) -> str:
         *(str(answers.get(axis, "")) for axis in factory.axes.AXES),
     )
     if key not in _staged:
-        _staged[key] = _stage(answers)
+        _staged[key] = _stage(answers, context.environment)
     return _staged[key]
 
 
@@ -247,15 +301,56 @@ def azure_names_json(namespace: str, postfix: str) -> str:
     return json.dumps(factory.naming.project_names(str(namespace), str(postfix)))
 
 
-class FactoryExtension(Extension):
-    """Gives the questionnaire its checks and defaults, and ``_subdirectory`` the staged tree."""
+@pass_context
+def confirmation_wanted(context: Context) -> bool:
+    """``when`` of the confirmation: only after a person answered at the prompt, never on update."""
+    return factory.resume.asked_for_a_new_project(context.get_all())
+
+
+@pass_context
+def answers_summary(context: Context) -> str:
+    """Help of the confirmation: the destination and every answer so far, in questionnaire order."""
+    answers = context.get("_copier_answers") or {}
+    order = list(factory.answers.questionnaire(_template_root(context)))
+    return factory.resume.answers_summary(answers, order, str(context["_copier_conf"]["dst_path"]))
+
+
+# The latest prompt-phase context (its `_copier_answers` are the answers given so far), and whether
+# rendering began. A copy that ends before rendering (Ctrl-C, an error at a prompt) saves the typed
+# answers at exit; a stop while rendering saves them in `_stage`.
+_progress: dict[str, Any] = {}
+
+
+def _save_answers_if_stopped() -> None:
+    """At exit: when a person's copy ended before rendering began, save what they typed."""
+    context = _progress.get("context")
+    if context is None or _progress.get("rendering") or not sys.stdin.isatty():
+        return
+    note = _saved_answers_note(context)
+    if note:
+        print(note, file=sys.stderr)
+
+
+class FactoryExtension(ContextHook):
+    """Gives the questionnaire its checks and defaults, and ``_subdirectory`` the staged tree.
+
+    As a context hook it sees every context Copier renders with, and keeps the latest one of the prompt
+    phase, so that a copy interrupted at a prompt can save the answers given so far.
+    """
+
+    def hook(self, context: dict[str, Any]) -> None:
+        if str(context.get("_copier_phase")) != "prompt":
+            return
+        if "context" not in _progress:
+            atexit.register(_save_answers_if_stopped)
+        _progress["context"] = context
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         factory.sandbox.harden(environment, STAGE_FOLDER)
         environment.globals.update(
             given_answers_checked=given_answers_checked,
-            files_there_before=files_there_before,
+            first_commit_project=first_commit_project,
             factory_problem=factory_problem,
             unavailable=unavailable,
             preferred=preferred,
@@ -265,4 +360,6 @@ class FactoryExtension(Extension):
             source_record=source_record,
             azure_names_json=azure_names_json,
             mlops_family_of=factory.axes.mlops_family,
+            confirmation_wanted=confirmation_wanted,
+            answers_summary=answers_summary,
         )

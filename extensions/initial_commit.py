@@ -5,12 +5,17 @@ git work tree (a monorepo); then, if a remote URL was given, adds it as origin a
 Files that were in the folder before (`copier copy --overwrite`) stay out of the first commit.
 A failed push is reported and the project is kept: the user can push later. Without git on PATH the
 project is kept without a repository, and the commands that make the first commit are printed.
-Runs in the project directory.
+
+Copier prints the task's command line, so it stays short: the task runs in the template checkout and
+takes only the project folder. The extension hands over the rest (remote URL, files that were there
+before) in a plan file at ``plan_path(project)`` in the checkout's git-ignored ``.stage`` folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -58,26 +63,39 @@ def first_commit_by_hand(remote_url: str) -> str:
     return commands
 
 
-def leave_out(listing: str) -> list[str]:
-    """Unstage the files named in ``listing`` (NUL-separated paths); return them."""
-    names = [name for name in Path(listing).read_text(encoding="utf-8").split("\0") if name] if listing else []
+def plan_path(project: Path) -> Path:
+    """Where the extension leaves the plan for ``project``, relative to the template checkout."""
+    return Path(".stage") / f"first-commit-{hashlib.sha256(str(project).encode()).hexdigest()[:16]}.json"
+
+
+def read_plan(project: Path) -> tuple[str, list[str]]:
+    """The remote URL and the files that stay out of the first commit, from the plan file (then removed)."""
+    path = plan_path(project)
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "", []
+    path.unlink(missing_ok=True)
+    return str(plan.get("remote_url") or ""), [str(name) for name in plan.get("leave_out") or []]
+
+
+def leave_out(names: list[str]) -> None:
+    """Unstage the files ``names`` (paths relative to the project)."""
     for start in range(0, len(names), 100):
         git("--literal-pathspecs", "rm", "--cached", "--quiet", "--ignore-unmatch", "--", *names[start : start + 100])
-    return names
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--remote-url", default="", help="git remote to push main to (optional)")
-    parser.add_argument(
-        "--leave-out", default="", help="file listing (NUL-separated) paths that stay out of the first commit"
-    )
+    parser.add_argument("project", type=Path, help="the project folder (absolute)")
     args = parser.parse_args(argv)
+    remote_url, left_out = read_plan(args.project)
+    os.chdir(args.project)
 
     if shutil.which("git") is None:
         print(
             "git is not on PATH, so the project was generated without a git repository: install git, then run "
-            f"in the project folder: {first_commit_by_hand(args.remote_url)}",
+            f"in the project folder: {first_commit_by_hand(remote_url)}",
             file=sys.stderr,
         )
         return 0
@@ -91,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"git {step[0]} failed, the project is kept without a commit: {result.stderr.strip()}", file=sys.stderr
             )
             return 0
-    left_out = leave_out(args.leave_out)
+    leave_out(left_out)
     if left_out:
         more = f" and {len(left_out) - LISTED} more" if len(left_out) > LISTED else ""
         print(
@@ -103,19 +121,19 @@ def main(argv: list[str] | None = None) -> int:
     if result.returncode:
         print(f"The first commit failed, the project is kept uncommitted: {result.stderr.strip()}", file=sys.stderr)
         return 0
-    if not args.remote_url:
+    if not remote_url:
         return 0
-    git("remote", "add", "origin", args.remote_url)
+    git("remote", "add", "origin", remote_url)
     push = git("push", "--quiet", "-u", "origin", "main", env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
     if push.returncode:
         reason = (push.stderr.strip().splitlines() or ["no reason given"])[-1]
         print(
-            f"Could not push main to {args.remote_url} ({reason}); the project is committed locally, "
+            f"Could not push main to {remote_url} ({reason}); the project is committed locally, "
             "push it later with: git push -u origin main",
             file=sys.stderr,
         )
     else:
-        print(f"Pushed main to {args.remote_url}.", file=sys.stderr)
+        print(f"Pushed main to {remote_url}.", file=sys.stderr)
     return 0
 
 

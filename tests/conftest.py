@@ -18,6 +18,7 @@ FACTORY_PATHS = ("copier.yml", "template", "subtrees", "extensions", ".gitignore
 sys.path.insert(0, str(ROOT / "extensions"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from fakes.ci_tokens import ci_token_endpoint  # noqa: E402, F401  (a fake CI endpoint of OIDC tokens)
 from fakes.fixture import fake_cli  # noqa: E402, F401  (fake `az` and `gh` on PATH, for any test)
 
 
@@ -177,7 +178,10 @@ def tracked_files() -> Callable[[Path], set[str]]:
 
 @pytest.fixture
 def prompt_question(tmp_path: Path):
-    """The Copier question `field` as the interactive prompt sees it, after `answers` were given."""
+    """The Copier question `field` as the interactive prompt sees it, after `answers` were given.
+
+    The questions before it are answered (`answers`, else their defaults); those after it are not yet.
+    """
     from copier._main import Worker
     from copier._user_data import Question
     from plumbum import local
@@ -188,6 +192,9 @@ def prompt_question(tmp_path: Path):
         )
         with local.cwd(tmp_path):
             worker._ask()
+        names = list(worker.template.questions_data)
+        for later in names[names.index(field) :]:
+            worker.answers.user.pop(later, None)
         worker.defaults = False  # the question is now asked interactively, as the prompt would
         return Question(
             answers=worker.answers,

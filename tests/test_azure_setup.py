@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from azure_model.operations import infrastructure_inventory
 from azure_model.project_code import import_from_project
-from fakes.fixture import DEV_SUBSCRIPTION, PROD_SUBSCRIPTION, FakeCli
+from fakes.fixture import DEV_SUBSCRIPTION, PROD_SUBSCRIPTION, RECORDED, FakeCli
 from mlops_factory.axes import combination_id
 
 GITHUB = {
@@ -272,6 +272,7 @@ def test_bootstrap_sets_up_azure_devops_and_a_second_run_changes_nothing(project
 @grouped(GITHUB)
 @on(GITHUB)
 def test_dry_run_prints_every_call_and_changes_nothing(project: Path, fake_cli: FakeCli):
+    fake_cli.change_state(lambda state: state["github"]["repos"].clear())  # not created yet: the push comes later
     result = bootstrap(project, "--dry-run")
     assert result.returncode == 0, result.stderr
     assert fake_cli.changes() == []
@@ -293,6 +294,7 @@ def test_dry_run_prints_every_call_and_changes_nothing(project: Path, fake_cli: 
         command.startswith("gh variable set AZURE_CLIENT_ID --body <client id of id-mymlopspro-0001dev-plan>")
         for command in commands
     )
+    assert any(command.startswith("gh repo create my-org/my-mlops-project --private") for command in commands)
     assert "change(s) printed above, none made" in result.stdout
 
 
@@ -508,6 +510,32 @@ def test_preflight_names_each_problem_and_the_command_that_fixes_it(after_bootst
 
 
 @grouped(GITHUB)
+@pytest.mark.parametrize(("environment", "other"), [("dev", PROD_SUBSCRIPTION), ("prod", DEV_SUBSCRIPTION)])
+def test_preflight_of_one_environment_reads_only_its_subscription_as_ci_runs_it(
+    after_bootstrap: Path, fake_cli: FakeCli, capsys, environment: str, other: str
+):
+    """CI runs `preflight.py --environment <env>` as the deploy identity of that environment, which may read its
+    own subscription only: every role assignment with a scope there is checked (the dev identity's registry
+    role lies in prod's), nothing of the other subscription is read, and quota in use now is no failure."""
+    signed_in = DEV_SUBSCRIPTION if environment == "dev" else PROD_SUBSCRIPTION  # the job's identity's subscription
+    fake_cli.change_state(lambda state: state["account"].update(state["subscriptions"][signed_in]))
+    fake_cli.use_recorded("eastus-quota")
+    usages = json.loads((RECORDED / "eastus-quota.json").read_text())["answers"][-1]
+    for usage in usages["stdout"]["value"]:
+        usage["currentValue"] = usage["limit"]  # every node busy: a job would wait, not fail
+    fake_cli.script(*usages["match"], stdout=usages["stdout"])
+    code, lines = preflight(after_bootstrap)("--environment", environment, capsys=capsys)
+    assert code == 0, "\n".join(lines)
+    assert all(other not in " ".join(call["argv"]) for call in fake_cli.calls("az")), "read the other subscription"
+    joined = "\n".join(lines)
+    assert "vCPUs free, 4 per node, up to 4 nodes (in use now: jobs wait for nodes to free)" in joined
+    registry_role = (
+        "✔ prod: id-mymlopspro-0001dev-deploy holds AzureML Registry User on subscription " + PROD_SUBSCRIPTION
+    )
+    assert (registry_role in joined) == (environment == "prod")
+
+
+@grouped(GITHUB)
 def test_preflight_falls_back_to_plain_words_where_the_console_cannot_print_marks(
     after_bootstrap: Path, fake_cli: FakeCli
 ):
@@ -537,7 +565,8 @@ def test_the_fake_az_expires_its_sign_in_fails_on_cue_and_plays_scripted_answers
     assert az("account", "show").returncode == 0 and az("account", "show").returncode == 0
     expired = az("account", "show")
     assert expired.returncode == 1 and "AADSTS700024" in expired.stderr
-    assert az("login", "--service-principal", "--federated-token", "<token>").returncode == 0
+    login = ("login", "--service-principal", "--username", "client", "--tenant", "tenant", "--federated-token")
+    assert az(*login, "<token>").returncode == 0
     assert az("account", "show").returncode == 0, "a new sign-in renews the session"
 
     fake_cli.write("control", {})
@@ -550,11 +579,12 @@ def test_the_fake_az_expires_its_sign_in_fails_on_cue_and_plays_scripted_answers
     fake_cli.script("ml", "job", "show", stdout={"status": "Completed"})
     states = [json.loads(az("ml", "job", "show", "--name", "j").stdout)["status"] for _ in range(3)]
     assert states == ["Running", "Running", "Completed"]
-    unknown = az("ml", "job", "show", "--name", "j")
+    unknown = az("ml", "workspace", "sync-keys", "--name", "w")
     assert unknown.returncode == 2 and "no handler" in unknown.stderr
 
     log = fake_cli.calls("az")
     assert [entry["argv"][:2] for entry in log[:3]] == [["account", "show"]] * 3
+    assert log[3]["argv"][-1] == "<set>", "a federated token given to az login is recorded as set, never its value"
     assert log[3]["env"].get("FAKE_CLI_HOME") is None, "the fake's own settings are not part of the record"
     assert log[0]["env"]["ARM_CLIENT_ID"] == "client"
     assert log[0]["env"]["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] == "<set>", "a token is recorded as set, never its value"

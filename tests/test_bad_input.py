@@ -32,7 +32,7 @@ def fork_data(fork: Path, ref: str = "v1") -> dict[str, str]:
 @pytest.mark.parametrize(
     ("answers", "fragments"),
     [
-        ({"project_name": "My_Project"}, ["project_name 'My_Project' is not allowed", "lowercase letters"]),
+        ({"project_name": "My_Project"}, ["'My_Project' is not allowed as project_name", "lowercase letters"]),
         (
             {"namespace": "contosoretail1"},
             ["namespace makes the Key Vault name 'kv-contosoretail1-0001prod' 26 characters long and Azure allows 24"],
@@ -41,10 +41,13 @@ def fork_data(fork: Path, ref: str = "v1") -> dict[str, str]:
             {"namespace": "contosoretailgroup", "postfix": "01"},
             ["Key Vault name 'kv-contosoretailgroup-01prod'", "shorten namespace or postfix by 4"],
         ),
-        ({"location": "West Europe"}, ["location 'West Europe' is not an Azure region", "did you mean 'westeurope'?"]),
+        (
+            {"location": "West Europe"},
+            ["use 'westeurope', the region's short name", "'West Europe' is not allowed as location"],
+        ),
         (
             {"project_template_github_url": "../relative/fork"},
-            ["project_template_github_url '../relative/fork'", "absolute path"],
+            ["'../relative/fork' is not allowed as project_template_github_url", "absolute path"],
         ),
     ],
 )
@@ -59,7 +62,7 @@ def test_unreachable_source_url(session_factory, tmp_path):
     result = copy_with(
         session_factory, destination, project_template_github_url=f"file://{missing}", project_template_ref="v1"
     )
-    assert_refused(result, destination, f"could not reach template source file://{missing}")
+    assert_refused(result, destination, f"could not reach the template source file://{missing}")
 
 
 def test_unknown_ref(session_factory, fork, tmp_path):
@@ -93,7 +96,8 @@ def test_source_without_a_needed_subtree(session_factory, fork, tmp_path):
         result,
         destination,
         "terraform/cv/aml-cli-v2/github-actions cannot be generated",
-        "has no cv data-science code for aml-cli-v2 (cv/aml-cli-v2/data-science/)",
+        "no cv data-science code for aml-cli-v2: template source",
+        "lacks cv/aml-cli-v2/data-science/",
     )
 
 

@@ -262,7 +262,8 @@ def test_data_with_credentials_is_refused_before_anything_is_written(session_fac
     url = f"https://user:{SECRET}@github.com/contoso/churn.git"
     result = copy_cli(session_factory, destination, f"--data={field}={url}", cache=cache)
     sentence = one_sentence(result)
-    assert sentence.startswith(f"{field} 'https://***@github.com/contoso/churn.git' has credentials in it")
+    assert sentence.startswith("remove the user name and token from the URL and let git supply them: ")
+    assert f"{field} 'https://***@github.com/contoso/churn.git' has credentials in it" in sentence
     assert SECRET not in result.stdout + result.stderr
     assert not destination.exists() and not cache.exists()
 
@@ -310,7 +311,8 @@ def test_a_damaged_cache_and_an_unreachable_source_give_one_sentence(session_fac
     sentence = one_sentence(copy_cli(session_factory, destination, *fork_data(fork), cache=cache))
 
     assert sentence.startswith("the cached copy of 'classical/aml-cli-v2/data-science' from template source ")
-    assert "was damaged and has been removed, and fetching it again failed (could not fetch v1" in sentence
+    assert "was damaged and has been removed, and fetching it again failed (" in sentence
+    assert "could not fetch v1" in sentence
     assert not destination.exists()
     assert not [path for path in cache.rglob("train.py")], "the damaged copy is not left to be used"
 
@@ -371,10 +373,10 @@ def test_copier_update_stops_when_the_tag_the_project_was_made_from_moved(
 
     sentence = one_sentence(result)
     assert sentence == (
+        "a release tag must not move, so pin the commit you mean as project_template_ref: "
         f"project_template_ref 'v1' of file://{fork} has moved: this project was made from commit {made_from}, "
-        f"and the tag now points to commit {moved_to}; a release tag must not move, so pin the commit you mean with "
-        f"-d project_template_ref=<full SHA> ({made_from} for the files the tag named before, {moved_to} for its "
-        "new target)"
+        f"and the tag now points to commit {moved_to} (-d project_template_ref={made_from} for the files the tag "
+        f"named before, {moved_to} for its new target)"
     )
     assert project_state(project) == before
     if cache_state == "warm cache":  # what the sentence advises works: pin the commit the project was made from

@@ -45,7 +45,7 @@ def test_one_character_more_is_refused_naming_the_resource(postfix, resource, tm
 
 def test_a_long_postfix_is_refused_naming_the_resource(tmp_path):
     problem = answers.field_problem("postfix", {"namespace": "a" * 12, "postfix": "00001"}, tmp_path)
-    assert problem.startswith("postfix makes the")
+    assert problem.startswith("shorten namespace or postfix by 1 character: postfix makes the")
     assert "at most 11 characters" in problem
 
 

@@ -40,7 +40,7 @@ def data_file(tmp_path: Path, text: str) -> str:
 def test_an_answer_with_spaces_at_either_end_is_refused_at_the_prompt_and_with_data(
     session_factory, prompt_question, tmp_path
 ):
-    sentence = "namespace ' abc' starts or ends with a space: remove it"
+    sentence = "remove the space at the start or end: ' abc' is not allowed as namespace"
     question = prompt_question(session_factory, "namespace")
     with pytest.raises(ValueError, match=sentence):
         question.validate_answer(" abc")
@@ -105,14 +105,36 @@ def test_a_quoted_postfix_is_used_as_written(session_factory, tmp_path):
             ["DATA:key_vault_purge_protection: {enabled: true}\n"],
             "key_vault_purge_protection (read by YAML as a mapping) is not true or false",
         ),
+        (
+            ["DATA:git_folder_location: /home/me/projects\nproject_name: taxi-fare\n"],
+            "give the project folder as copier's destination argument, not as git_folder_location: the data file "
+            "asks for /home/me/projects/taxi-fare (sparse_checkout.sh's layout) and copier was given ",
+        ),
     ],
-    ids=["unknown-choice", "computed-key", "list-for-text", "misspelt-key", "mapping-for-bool"],
+    ids=[
+        "unknown-choice",
+        "computed-key",
+        "list-for-text",
+        "misspelt-key",
+        "mapping-for-bool",
+        "sparse-checkout-folder",
+    ],
 )
 def test_odd_data_ends_in_one_sentence(session_factory, tmp_path, options, sentence):
     options = [data_file(tmp_path, option[5:]) if option.startswith("DATA:") else option for option in options]
     destination = tmp_path / "project"
     assert sentence in one_sentence(copy(session_factory, destination, *options))
     assert not destination.exists()
+
+
+def test_a_sparse_checkout_folder_that_names_the_destination_is_accepted(tmp_path):
+    from mlops_factory.destination import sparse_checkout_folder_problem
+
+    data = {"git_folder_location": str(tmp_path), "project_name": "taxi-fare"}
+    assert sparse_checkout_folder_problem(data, tmp_path / "taxi-fare") == ""
+    assert sparse_checkout_folder_problem({"project_name": "taxi-fare"}, tmp_path / "elsewhere") == ""
+    assert "git_folder_location" in sparse_checkout_folder_problem(data, tmp_path / "elsewhere")
+    assert "not even a folder path" in sparse_checkout_folder_problem({"git_folder_location": ["a"]}, tmp_path)
 
 
 def test_a_yaml_bomb_is_refused_fast(session_factory, tmp_path):

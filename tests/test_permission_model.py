@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -48,83 +47,10 @@ PRIVILEGED = {
 }
 
 
-@dataclass(frozen=True)
-class Pending:
-    """A finding the bootstrap design cannot fix alone: the CI files or the infrastructure code must change
-    (the lead wires the new layout in). A rule that no longer matches fails the test: delete it then."""
-
-    who: str
-    orchestration: str | None
-    infrastructure: str | None
-    where: str
-    message: str
-    reason: str
-
-    def applies(self, combination: dict[str, str]) -> bool:
-        return self.orchestration in (None, combination["orchestration"]) and self.infrastructure in (
-            None,
-            combination["infrastructure_version"],
-        )
-
-    def covers(self, finding: Finding) -> bool:
-        return bool(re.search(self.where, finding.where) and re.search(self.message, finding.message))
-
-
-PENDING = (
-    Pending(
-        "part 2 (CI)",
-        "github-actions",
-        "terraform",
-        r"::plan\[",
-        r"ensure-state-storage\.sh",
-        "pull-request plans still run ensure-state-storage.sh, which creates the state storage and assigns a role; "
-        "bootstrap.py creates the storage now, so the step goes",
-    ),
-    Pending(
-        "part 2 (CI)",
-        "github-actions",
-        "terraform",
-        r"::plan\[",
-        r"locks and writes the state",
-        "pull-request plans must run `terraform plan -lock=false`: the read-only identity cannot lease the state",
-    ),
-    Pending(
-        "part 2 (CI)",
-        "github-actions",
-        "bicep",
-        r"::preview",
-        r"no --validation-level ProviderNoRbac",
-        "what-if on pull requests needs --validation-level ProviderNoRbac, so that read access is enough",
-    ),
-    Pending(
-        "part 2 (CI)",
-        "github-actions",
-        "terraform",
-        r"::apply-(dev|prod)",
-        r"Terraform, signed in as plan by the workflow-level ARM_CLIENT_ID",
-        "Terraform's ARM_CLIENT_ID comes from the workflow-level env; the model assumes it sees the repository "
-        "variable (the read-only identity), not the job's environment variable: set ARM_CLIENT_ID in each job's env",
-    ),
-    Pending(
-        "part 2 (CI)",
-        "azure-devops",
-        None,
-        r"::(Plan|Preview)\.",
-        r"branch control admits main only",
-        "pull-request stages must sign in through the read-only -plan service connections",
-    ),
-)
-
-
 @pytest.mark.parametrize("combination", [in_group(c) for c in COMBINATIONS])
 def test_the_bootstrap_roles_allow_every_operation_of_ci(rendered_project, combination):
-    project = rendered_project(combination)
-    findings = findings_of(project, combination["orchestration"])
-    rules = [rule for rule in PENDING if rule.applies(combination)]
-    unexplained = [finding for finding in findings if not any(rule.covers(finding) for rule in rules)]
-    assert not unexplained, "\n" + "\n".join(map(str, unexplained))
-    closed = [rule.reason for rule in rules if not any(rule.covers(finding) for finding in findings)]
-    assert not closed, f"fixed, remove from PENDING: {closed}"
+    findings = findings_of(rendered_project(combination), combination["orchestration"])
+    assert not findings, "\n" + "\n".join(map(str, findings))
 
 
 MANUAL_SETUP = [
@@ -300,9 +226,116 @@ def test_the_key_vault_create_mode_script_lists_deleted_vaults_as_the_identity_o
         "preview[prod]": "plan",
         "deploy-dev": "deploy-dev",
         "deploy-prod": "deploy-prod",
+        "train": "deploy-dev",  # preflight before training looks for a soft-deleted vault of the same name too
     }
     listing = Operation("Microsoft.KeyVault/deletedVaults/read", names.scope(SUBSCRIPTION_SCOPE, "dev")[0])
     assert not without_reader.allows("plan", listing)
+
+
+TERRAFORM_DEVOPS = {
+    "infrastructure_version": "terraform",
+    "project_type": "classical",
+    "mlops_version": "python-sdk-v2",
+    "orchestration": "azure-devops",
+}
+TF_GITHUB_WORKFLOW = ".github/workflows/tf-gha-deploy-infra.yml"
+DEPLOY_DEV_IDENTITY = (
+    '      # The deploy identity of dev: variables of the GitHub environment "dev".\n'
+    "      ARM_CLIENT_ID: ${{ vars.AZURE_CLIENT_ID }}\n"
+)
+
+
+def _arm_client_id_at_workflow_level(project: Path) -> None:
+    edit(project / TF_GITHUB_WORKFLOW, DEPLOY_DEV_IDENTITY, "")
+    edit(
+        project / TF_GITHUB_WORKFLOW,
+        '  ARM_USE_AZUREAD: "true"\n',
+        '  ARM_USE_AZUREAD: "true"\n  ARM_CLIENT_ID: ${{ vars.AZURE_CLIENT_ID }}\n',
+    )
+
+
+@pytest.mark.parametrize(
+    ("combination", "change", "where", "message"),
+    [
+        pytest.param(
+            GITHUB_CLI,
+            lambda p: edit(p / TF_GITHUB_WORKFLOW, '-lock=false -out="', '-lock-timeout=10m -out="'),
+            "::plan[dev]",
+            "plan may not Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write on stmymlopspro0001dev",
+            id="terraform-plan-locks-the-state",
+        ),
+        pytest.param(
+            GITHUB_CLI,
+            lambda p: edit(
+                p / TF_GITHUB_WORKFLOW,
+                "      - name: Terraform init\n",
+                (
+                    "      - name: Create the Terraform state storage\n"
+                    '        run: bash scripts/ensure-state-storage.sh "$ENVIRONMENT"\n\n'
+                    "      - name: Terraform init\n"
+                ),
+            ),
+            "::plan[dev]",
+            "plan may not Microsoft.Authorization/roleAssignments/write",
+            id="pull-requests-create-the-state-storage",
+        ),
+        pytest.param(
+            GITHUB_CLI,
+            _arm_client_id_at_workflow_level,
+            "::apply-dev",
+            "Terraform, signed in as plan by the workflow-level ARM_CLIENT_ID, may not",
+            id="workflow-level-arm-client-id",
+        ),
+        pytest.param(
+            BICEP_GITHUB,
+            lambda p: edit(
+                p / ".github/workflows/bicep-gha-deploy-infra.yml", "          --validation-level ProviderNoRbac\n", ""
+            ),
+            "::preview[dev]",
+            "no --validation-level ProviderNoRbac",
+            id="what-if-checks-write-access",
+        ),
+        pytest.param(
+            TERRAFORM_DEVOPS,
+            lambda p: edit(p / "infrastructure/pipelines/tf-ado-deploy-infra.yml", "apply: false", "apply: true"),
+            "::Plan.PlanDev",
+            "plan may not Microsoft.MachineLearningServices/workspaces/write",
+            id="plan-stage-applies",
+        ),
+        pytest.param(
+            TERRAFORM_DEVOPS,
+            lambda p: edit(
+                p / "infrastructure/pipelines/tf-ado-deploy-infra.yml",
+                "$(ado_service_connection_dev_plan)",
+                "$(ado_service_connection_dev)",
+            ),
+            "::Plan.PlanDev",
+            "runs on pull requests with sc-my-mlops-project-dev, whose branch control admits main only",
+            id="plan-stage-uses-the-deploy-connection",
+        ),
+        pytest.param(
+            GITHUB_CLI,
+            lambda p: edit(
+                p / ".github/workflows/deploy-model-training-pipeline.yml",
+                "preflight.py --environment dev",
+                "preflight.py",
+            ),
+            "deploy-model-training-pipeline.yml::train",
+            "deploy-dev may not Microsoft.Authorization/roleAssignments/read on 0f0f0f0f-0000-4000-8000-0000000f0d00",
+            id="preflight-of-both-environments-as-the-dev-identity",
+        ),
+    ],
+)
+def test_undoing_a_fix_of_the_ci_fails_the_model(rendered_project, tmp_path, combination, change, where, message):
+    """Each CI change that the identity design asks for is load-bearing: undo it in a copy of a project and the
+    model names the job and what its identity may no longer do."""
+    project = copy_of(rendered_project, combination, tmp_path)
+    assert not findings_of(project, combination["orchestration"])
+    change(project)
+    findings = findings_of(project, combination["orchestration"])
+    assert any(where in finding.where and message in finding.message for finding in findings), "\n".join(
+        map(str, findings)
+    )
 
 
 # ── the evaluator ─────────────────────────────────────────────────────────────────────────────────
@@ -404,3 +437,36 @@ def test_every_vendored_role_says_where_it_comes_from_and_the_design_uses_vendor
     held_by_ci = {design.CONTRIBUTOR, design.BLOB_DATA_CONTRIBUTOR}
     assert held_by_ci <= set(design.DELEGABLE_ROLES) and held_by_ci <= set(roles)
     assert not PRIVILEGED & set(design.DELEGABLE_ROLES), "a deploy identity must never hand out a privileged role"
+
+
+@pytest.mark.parametrize(
+    "combination",
+    [
+        in_group(c)
+        for c in COMBINATIONS
+        if c["project_type"] == "classical"
+        and c["infrastructure_version"] == "terraform"
+        and c["mlops_version"] in ("aml-cli-v2", "python-sdk-v2")
+    ],
+)
+def test_the_staged_rollout_is_in_the_model_and_allowed_to_the_prod_deploy_identity(rendered_project, combination):
+    """The rollout reads and deletes deployments, reads Azure Monitor's figures of the endpoint and, through the data
+    collector, registers data assets: operations of the deploy jobs that the model checks against the roles."""
+    project = rendered_project(combination)
+    names, setup = names_of(project, SUBSCRIPTIONS), bootstrap_setup(project)
+    wanted = {
+        "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/delete",
+        "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/read",
+        "Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments/delete",
+        "Microsoft.MachineLearningServices/workspaces/data/versions/write",
+        "Microsoft.Insights/metrics/read",
+    }
+    found: dict[str, set[str]] = {}
+    for job in ci_jobs(project, combination["orchestration"]).jobs:
+        if job.target != "prod" or not job.environment:
+            continue
+        for operation in operations_of(project, job, names):
+            if operation.action in wanted:
+                assert setup.allows(setup.identity_for(job), operation), f"{job.label}: {operation}"
+                found.setdefault(operation.action, set()).add(job.label)
+    assert set(found) == wanted, f"not in the model: {sorted(wanted - set(found))}"

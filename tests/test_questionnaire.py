@@ -3,11 +3,12 @@ sentence naming the field, both at the prompt and when given with --data."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, cli
+from conftest import ROOT, cli, git
 from copier.errors import UserMessageError
 
 ADO = {"orchestration": "azure-devops"}
@@ -15,12 +16,12 @@ NLP = {"project_type": "nlp"}
 
 # (field, accepted, refused, words of the refusal, answers the question depends on)
 CASES = [
-    ("project_name", "churn-model", "Churn Model", "project_name 'Churn Model' is not allowed", {}),
-    ("project_name", "abc", "-abc", "starting with a letter", {}),
+    ("project_name", "churn-model", "Churn Model", "'Churn Model' is not allowed as project_name", {}),
+    ("project_name", "abc", "-abc", "begin with a letter", {}),
     ("project_template_github_url", "builtin", "some/relative/path", "absolute path", {}),
-    ("github_org_name", "contoso-ml", "contoso--", "not a GitHub organisation or user name", {}),
-    ("location", "westeurope", "westeruope", "location 'westeruope' is not an Azure region", {}),
-    ("namespace", "contoso", "Contoso", "namespace 'Contoso' is not allowed", {}),
+    ("github_org_name", "contoso-ml", "contoso--", "'contoso--' is not allowed as github_org_name", {}),
+    ("location", "westeurope", "westeruope", "'westeruope' is not allowed as location", {}),
+    ("namespace", "contoso", "Contoso", "'Contoso' is not allowed as namespace", {}),
     (
         "namespace",
         "a23456789012",
@@ -28,7 +29,7 @@ CASES = [
         "the Key Vault name 'kv-a234567890123-0001prod' 25 characters long",
         {},
     ),
-    ("postfix", "0002", "00-2", "postfix '00-2' is not allowed", {}),
+    ("postfix", "0002", "00-2", "'00-2' is not allowed as postfix", {}),
     ("postfix", "ab12cd34", "ab12cd34e", "use 1-8 lowercase letters and digits", {"namespace": "ml"}),
     (
         "postfix",
@@ -41,29 +42,30 @@ CASES = [
         "ado_service_connection_dev",
         "Azure ARM Dev",
         "dev/connection",
-        "not a valid Azure DevOps service connection name",
+        "'dev/connection' is not allowed as ado_service_connection_dev",
         ADO,
     ),
-    ("ado_service_connection_prod", "prod.conn_1", "", "not a valid Azure DevOps service connection name", ADO),
+    ("ado_service_connection_prod", "prod.conn_1", "", "'' is not allowed as ado_service_connection_prod", ADO),
     (
         "remote_url",
         "git@github.com:contoso/churn.git",
         "contoso/churn",
-        "remote_url 'contoso/churn' is not a git remote",
+        "'contoso/churn' is not allowed as remote_url",
         {},
     ),
+    ("remote_url", "", "y", "remove the stray 'y' (a key meant for the yes/no question above?)", {}),
     (
         "nlp_base_model",
         "FacebookAI/roberta-base",
         "roberta base",
-        "nlp_base_model 'roberta base' is not a Hugging Face Hub model name",
+        "'roberta base' is not allowed as nlp_base_model",
         NLP,
     ),
-    ("nlp_base_model", "bert-base-cased", "org/name/extra", "use 'name' or 'organisation/name'", NLP),
+    ("nlp_base_model", "bert-base-cased", "org/name/extra", "'name' or 'organisation/name'", NLP),
     ("alert_email", "", "a@contoso.com;b@contoso.com", "give one address such as ml-team@contoso.com", {}),
     # A quote would need escaping in the YAML, Terraform and Bicep the address is written to: refused.
-    ("alert_email", "o.brien+ml@mail.contoso.co.uk", "o'brien@contoso.com", "is not one e-mail address", {}),
-    ("retraining_schedule", "daily", "hourly", "retraining_schedule 'hourly' is not a retraining schedule", {}),
+    ("alert_email", "o.brien+ml@mail.contoso.co.uk", "o'brien@contoso.com", "is not allowed as alert_email", {}),
+    ("retraining_schedule", "daily", "hourly", "'hourly' is not allowed as retraining_schedule", {}),
 ]
 IDS = [f"{field}={refused!r}" for field, _, refused, _, _ in CASES]
 
@@ -72,7 +74,7 @@ IDS = [f"{field}={refused!r}" for field, _, refused, _, _ in CASES]
 def test_the_prompt_accepts_and_refuses(copier_template, prompt_question, field, accepted, refused, message, given):
     question = prompt_question(copier_template, field, **given)
     question.validate_answer(accepted)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         question.validate_answer(refused)
 
 
@@ -83,7 +85,7 @@ def test_data_answers_are_checked_before_anything_is_written(
     project = copier.copy(tmp_path / "accepted", **given, **{field: accepted})
     assert yaml.safe_load((project.path / ".copier-answers.yml").read_text())[field] == accepted
 
-    with pytest.raises(UserMessageError, match=message):
+    with pytest.raises(UserMessageError, match=re.escape(message)):
         copier.copy(tmp_path / "refused", **given, **{field: refused})
     assert not (tmp_path / "refused").exists()
 
@@ -166,3 +168,120 @@ def test_a_project_inside_an_existing_work_tree_is_not_committed_separately(copi
     subprocess.run(["git", "init", "-q", str(monorepo)], check=True)
     project = copier.copy(monorepo / "services" / "churn")
     assert not (project.path / ".git").exists()
+
+
+# -- what fits one line of an 80-column terminal ----------------------------------------------------
+PROMPT_LINE = 76  # Copier puts a 2-column mark and a space before the help; prompt_toolkit cuts at the edge
+QUESTIONS = {
+    key: value for key, value in yaml.safe_load((ROOT / "copier.yml").read_text()).items() if not key.startswith("_")
+}
+# Helps rendered from the answers; their lines are checked where they are rendered.
+RENDERED_HELPS = {"proceed": "test_the_confirmation_lists_every_answer_in_lines_that_fit"}
+# Values every text question is tried with; a question that refuses none of them needs its own below.
+STRAY_VALUES = ["", " x", "x ", "Bad Value!", "-", "a" * 200, "y", "a/b/c/d", "a--b", "UPPER"]
+
+
+def message_rule(message: str) -> str:
+    """What a refusal must show first: the rule, up to the first ': ', or the whole message."""
+    return message.split(": ", 1)[0]
+
+
+@pytest.mark.parametrize("key", list(QUESTIONS))
+def test_every_help_fits_one_prompt_line(key):
+    help_text = QUESTIONS[key]["help"]
+    if "{{" in help_text:
+        assert key in RENDERED_HELPS, f"{key}: a rendered help needs a test of its rendered lines"
+        return
+    assert "\n" not in help_text and len(help_text) <= PROMPT_LINE, (key, len(help_text), help_text)
+
+
+def refusals(field: str, fork: Path, empty_repo: Path, root: Path) -> list[str]:
+    """Every sentence the check of ``field`` gives for the stray values and the field's own bad values."""
+    from mlops_factory import answers as checks
+
+    known = {"project_name": "churn", "namespace": "churn", "postfix": "0001", "project_template_github_url": "builtin"}
+    fork_source = {"project_template_github_url": f"file://{fork}"}
+    own = {
+        "project_template_github_url": [
+            ({}, "https://me:token@github.com/contoso/fork.git"),
+            ({}, f"file://{fork}-missing"),
+            ({}, f"file://{empty_repo}"),
+        ],
+        "project_template_ref": [
+            (fork_source, value) for value in ("", "main", "v9", git(fork, "rev-parse", "--short", "v1"), "a b")
+        ],
+        "namespace": [({}, "a" * 13)],
+        "postfix": [({"namespace": "a" * 12}, "00001")],
+        "location": [({}, "West Europe")],
+        "remote_url": [({}, "https://me:token@github.com/contoso/churn.git")],
+    }
+    tries = [({}, value) for value in STRAY_VALUES] + own.get(field, [])
+    found = []
+    for given, value in tries:
+        problem = checks.field_problem(field, {**known, **given, field: value}, root)
+        if problem:
+            found.append(problem)
+    return found
+
+
+@pytest.fixture
+def empty_repo(tmp_path: Path) -> Path:
+    git(tmp_path, "init", "--quiet", "--bare", str(tmp_path / "empty.git"))
+    return tmp_path / "empty.git"
+
+
+def test_every_refusal_at_a_prompt_leads_with_its_rule_and_names_the_field(fork, empty_repo):
+    """Copier shows a refusal on one line under the prompt, cut at the terminal's edge: the rule comes first.
+
+    The rule is the part before the first ': ' (or the whole message) and fits 76 characters; the field
+    name follows in the same sentence, for --data users. Every checked question is tried, so questions
+    added later are held to the same rule.
+    """
+    from mlops_factory.answers import checked_fields
+
+    for field in checked_fields(ROOT):
+        found = refusals(field, fork, empty_repo, ROOT)
+        assert found, f"no bad value provokes a refusal for {field}: give it its own bad value in refusals()"
+        for message in found:
+            assert len(message_rule(message)) <= PROMPT_LINE, (field, message)
+            assert field in message, (field, message)
+
+
+# -- the order of the questions: a key typed for a yes/no question never lands in a text answer -------
+def asked_questions() -> list[str]:
+    return [key for key, question in QUESTIONS.items() if question.get("when") is not False]
+
+
+def test_the_confirmation_is_the_last_question_and_is_never_stored():
+    assert asked_questions()[-1] == "proceed"
+    assert QUESTIONS["proceed"]["type"] == "bool" and QUESTIONS["proceed"]["secret"] is True
+
+
+def test_a_text_question_after_a_yes_no_question_refuses_a_stray_key():
+    """A yes/no prompt takes a key press alone, so a "y" typed after it by habit lands in the next prompt.
+
+    Whatever may come next (each question up to the next unconditional one) is a yes/no question, the
+    confirmation, or a text question that refuses a lone "y" and its default with a "y" appended.
+    """
+    from mlops_factory.answers import field_problem
+
+    names = asked_questions()
+    for index, name in enumerate(names):
+        if QUESTIONS[name]["type"] != "bool":
+            continue
+        for following in names[index + 1 :]:
+            question = QUESTIONS[following]
+            if question["type"] != "bool":
+                default = str(question.get("default", ""))
+                strays = ["y"] + ([default + "y"] if "{" not in default else [])
+                for stray in strays:
+                    assert field_problem(following, {following: stray}, ROOT), (name, following, stray)
+            if "when" not in question:
+                break
+
+
+def test_every_question_is_explained_in_the_questions_reference():
+    """The prompt shows one line of help; the full explanation of each question lives in docs/questions.md."""
+    reference = (ROOT / "docs/questions.md").read_text()
+    for key in asked_questions():
+        assert f"| `{key}` |" in reference, f"docs/questions.md has no row for {key}"

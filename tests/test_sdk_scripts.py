@@ -103,7 +103,10 @@ def test_a_script_without_its_settings_names_what_is_missing(project, tmp_path, 
     """Outside the project (no config-infra files) and without a subscription, the script says which flags to give."""
     moved = tmp_path / "elsewhere"
     (moved / "mlops").mkdir(parents=True)
-    subprocess.run(["cp", "-r", str(project / "mlops/azureml"), str(moved / "mlops")], check=True)
+    subprocess.run(
+        ["cp", "-r", str(project / "mlops/azureml"), str(project / "mlops/rollout.yml"), str(moved / "mlops")],
+        check=True,
+    )
     (moved / "mlops/azureml/deploy/online/sample-request.json").write_text(
         (project / "mlops/azureml/deploy/online/sample-request.json").read_text()
     )
@@ -119,3 +122,192 @@ def test_a_script_without_its_settings_names_what_is_missing(project, tmp_path, 
     assert len(error_lines) == 1, completed.stderr
     assert error_lines[0].startswith("error: --subscription-id, --resource-group, --workspace")
     assert "not found in config-infra-" in error_lines[0]
+
+
+# ── signing in for jobs that outlive a CI token ──────────────────────────────────────────────────────────
+CI_VARIABLES = (
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "SYSTEM_ACCESSTOKEN",
+    "SYSTEM_OIDCREQUESTURI",
+    "AZURESUBSCRIPTION_CLIENT_ID",
+    "AZURESUBSCRIPTION_TENANT_ID",
+    "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+)
+
+
+class Recorded:
+    """Stands in for an azure-identity credential class: remembers how the script built it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.args, self.kwargs = args, kwargs
+
+
+@pytest.fixture
+def credentials(monkeypatch):
+    """azure-identity's credential classes replaced by recorders, and no CI variable of the machine running the
+    tests; the test sets the ones of the CI it plays."""
+    import azure.identity
+
+    for name in CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    kinds = {}
+    for name in ("AzurePipelinesCredential", "ClientAssertionCredential", "AzureCliCredential"):
+        kinds[name] = type(name, (Recorded,), {})
+        monkeypatch.setattr(azure.identity, name, kinds[name])
+    return kinds
+
+
+def test_azure_devops_steps_sign_in_with_the_pipelines_credential_of_their_connection(
+    project, credentials, monkeypatch
+):
+    """In an AzureCLI@2 step with renewLogin, the scripts use azure-identity's AzurePipelinesCredential, which asks
+    the pipeline for a new federated token of the step's service connection whenever it needs one."""
+    values = {
+        "SYSTEM_ACCESSTOKEN": "job-access-token",
+        "SYSTEM_OIDCREQUESTURI": "https://dev.azure.com/contoso/oidctoken",
+        "AZURESUBSCRIPTION_CLIENT_ID": "client-of-the-connection",
+        "AZURESUBSCRIPTION_TENANT_ID": "tenant-of-the-connection",
+        "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID": "connection-id",
+        # GitHub's variables would not be there; if they were, the step's own connection still wins.
+        "AZURE_CLIENT_ID": "someone-else",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    chosen = load_workspace_module(project).credential()
+    assert isinstance(chosen, credentials["AzurePipelinesCredential"])
+    assert chosen.kwargs == {
+        "tenant_id": "tenant-of-the-connection",
+        "client_id": "client-of-the-connection",
+        "service_connection_id": "connection-id",
+        "system_access_token": "job-access-token",
+    }
+
+
+def test_github_jobs_sign_in_with_an_assertion_that_github_renews_on_every_request(
+    project, credentials, monkeypatch, ci_token_endpoint
+):
+    for name, value in ci_token_endpoint.github_environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AZURE_CLIENT_ID", "client-of-dev")
+    monkeypatch.setenv("AZURE_TENANT_ID", "tenant-of-dev")
+    chosen = load_workspace_module(project).credential()
+    assert isinstance(chosen, credentials["ClientAssertionCredential"])
+    tenant, client, assertion = chosen.args
+    assert (tenant, client) == ("tenant-of-dev", "client-of-dev")
+    assert [assertion(), assertion()] == ["oidc-token-1", "oidc-token-2"], "a new token each time Entra ID asks"
+    assert {(r.method, r.query["audience"], r.query["api-version"]) for r in ci_token_endpoint.requests} == {
+        ("GET", "api://AzureADTokenExchange", "2.0")
+    }
+
+
+@pytest.mark.parametrize(
+    "present",
+    [(), ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"), ("SYSTEM_OIDCREQUESTURI",)],
+    ids=["laptop", "github-job-without-the-setup-action", "devops-step-without-renewLogin"],
+)
+def test_elsewhere_the_scripts_use_the_azure_cli_session(project, credentials, monkeypatch, present):
+    for name in present:
+        monkeypatch.setenv(name, "set")
+    assert isinstance(load_workspace_module(project).credential(), credentials["AzureCliCredential"])
+
+
+# ── python-sdk-v1: data movement azureml-core cannot do on identity-based datastores ─────────────────────
+SDK_V1 = {
+    "infrastructure_version": "bicep",
+    "project_type": "classical",
+    "mlops_version": "python-sdk-v1",
+    "orchestration": "azure-devops",
+}
+
+
+@pytest.fixture
+def sdk_v1(rendered_project, monkeypatch) -> ModuleType:
+    """mlops/azureml/sdk_v1.py of a python-sdk-v1 project, imported as its pipeline imports it."""
+    folder = rendered_project(SDK_V1) / "mlops" / "azureml"
+    for name in ("sdk_v1", "workspace"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.syspath_prepend(str(folder))
+    import sdk_v1
+
+    return sdk_v1
+
+
+class Container:
+    """An in-memory blob container with the calls of azure-storage-blob's ContainerClient that sdk_v1 makes."""
+
+    def __init__(self, blobs: dict[str, bytes] | None = None) -> None:
+        self.blobs = dict(blobs or {})
+        self.overwritten: list[bool] = []
+
+    def upload_blob(self, name, data, overwrite=False):
+        self.blobs[name] = data.read()
+        self.overwritten.append(overwrite)
+
+    def list_blobs(self, name_starts_with=None):
+        return [SimpleNamespace(name=name) for name in sorted(self.blobs) if name.startswith(name_starts_with or "")]
+
+    def download_blob(self, name):
+        return SimpleNamespace(readall=lambda: self.blobs[name])
+
+
+DATASTORE = SimpleNamespace(
+    name="workspaceblobstore", account_name="stworkspace", container_name="azureml", protocol="https",
+    endpoint="core.windows.net",
+)  # fmt: skip
+
+
+@pytest.mark.xdist_group("bicep-classical-python-sdk-v1-azure-devops")
+def test_v1_uploads_and_downloads_go_through_the_blob_api_as_the_caller(sdk_v1, tmp_path):
+    assert sdk_v1.account_url(DATASTORE) == "https://stworkspace.blob.core.windows.net"
+    container = Container()
+    data = tmp_path / "data"
+    (data / "part").mkdir(parents=True)
+    (data / "a.csv").write_text("x\n1\n")
+    (data / "part" / "b.csv").write_text("x\n2\n")
+    names = sdk_v1.upload(data, DATASTORE, "/taxi-fare/raw-data/", container=lambda datastore: container)
+    assert names == ["taxi-fare/raw-data/a.csv", "taxi-fare/raw-data/part/b.csv"]
+    assert container.overwritten == [True, True]
+    assert sdk_v1.upload(data / "a.csv", DATASTORE, "one", container=lambda datastore: container) == ["one/a.csv"]
+
+    container.blobs["azureml/run-7/registration_output/registration.json"] = b'{"registered": true}'
+    target = tmp_path / "download"
+    count = sdk_v1.download(DATASTORE, "azureml/run-7/registration_output", target, container=lambda d: container)
+    assert count == 1 and (target / "registration.json").read_text() == '{"registered": true}'
+
+
+@pytest.mark.xdist_group("bicep-classical-python-sdk-v1-azure-devops")
+def test_v1_downloads_refuse_blob_names_that_leave_the_download_folder(sdk_v1, tmp_path):
+    container = Container({"azureml/run/out/../../../escaped.txt": b"x"})
+    with pytest.raises(SystemExit, match="names a path outside the download"):
+        sdk_v1.download(DATASTORE, "azureml/run/out", tmp_path / "download", container=lambda d: container)
+    assert not (tmp_path / "escaped.txt").exists() and not list(tmp_path.rglob("escaped.txt"))
+
+
+@pytest.mark.xdist_group("bicep-classical-python-sdk-v1-azure-devops")
+def test_v1_reads_a_step_output_where_the_step_run_wrote_it(sdk_v1, tmp_path):
+    output = SimpleNamespace(datastore=DATASTORE, path_on_datastore="azureml/step-9/registration_output")
+    step_run = SimpleNamespace(get_output_data=lambda name: output if name == "registration_output" else None)
+    run = SimpleNamespace(id="run-1", find_step_run=lambda name: [step_run] if name == "register" else [])
+    container = Container({"azureml/step-9/registration_output/registration.json": b"{}"})
+    factory = lambda datastore: container  # noqa: E731
+    assert sdk_v1.download_step_output(run, "register", "registration_output", tmp_path, factory) == 1
+    with pytest.raises(SystemExit, match="the pipeline run run-1 has no step evaluate"):
+        sdk_v1.download_step_output(run, "evaluate", "registration_output", tmp_path, factory)
+
+
+@pytest.mark.xdist_group("bicep-classical-python-sdk-v1-azure-devops")
+def test_v1_signs_in_with_the_same_self_renewing_credential_as_every_script(sdk_v1, monkeypatch):
+    asked = []
+
+    class Credential:
+        def get_token(self, scope):
+            asked.append(scope)
+            return SimpleNamespace(token=f"token-for-{scope}")
+
+    monkeypatch.setattr(sdk_v1.project, "credential", Credential)
+    authentication = sdk_v1.authentication()
+    assert authentication.get_token().startswith("token-for-https://management.")
+    assert asked == ["https://management.core.windows.net/.default"]

@@ -23,14 +23,14 @@ def project(factory_repo: Path, render, tmp_path: Path) -> Path:
     return path
 
 
-def update(project: Path, **answers: str) -> None:
+def update(project: Path, quiet: bool = True, **answers: str) -> None:
     run_update(
         str(project),
         data=answers,
         defaults=True,
         overwrite=True,
         unsafe=True,
-        quiet=True,
+        quiet=quiet,
         conflict="inline",
         skip_answered=True,
     )
@@ -107,14 +107,21 @@ def test_a_file_the_user_deleted_stays_deleted(factory_repo, project):
     assert not (project / "data-science/README.md").exists()
 
 
-def test_a_file_the_user_added_is_untouched(factory_repo, project):
+def test_a_file_the_user_added_is_untouched(factory_repo, project, capfd):
     notes = project / "data-science/src/feature_store.py"
     notes.write_text("FEATURES = ['distance', 'hour']\n")
     user_commits(project, "add feature list")
     release(factory_repo, "2.0.0", lambda factory: None)
-    update(project)
+    capfd.readouterr()
+    update(project, quiet=False)
     assert notes.read_text() == "FEATURES = ['distance', 'hour']\n"
     assert git(project, "status", "--porcelain", "--", "data-science/src/feature_store.py") == ""
+
+    # What the update printed names the project (the answers are not loaded yet when it starts).
+    printed = capfd.readouterr().err
+    assert "Updating the project to the chosen mlops-factory release." in printed
+    assert "Updated my-mlops-project. Next:" in printed
+    assert "Updating  " not in printed and "Updated ." not in printed, "an answer printed as empty"
 
 
 def test_a_fork_ref_bump_brings_the_forks_change(factory_repo, fork, render, tmp_path):

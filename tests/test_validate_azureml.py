@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from validation import Finding
 from validation.azureml import validate_azureml
-from validation.sdk import SDK_V1_PYTHON, validate_sdk_v1, validate_sdk_v2
+from validation.sdk import SDK_V1_PYTHON, validate_sdk_deployments, validate_sdk_v1, validate_sdk_v2
 
 
 def installed(module: str) -> bool:
@@ -549,3 +549,82 @@ def test_sdk_v1_script_that_fails_on_import(tmp_path: Path) -> None:
     findings = validate_sdk_v1(project)
     found = matching(findings, SDK_V1, "importing the file raised FileNotFoundError")
     assert [f.line for f in found] == [line_of(script, "missing.json")], shown(findings)
+
+
+# --- data collection and the deployments of the SDK deploy scripts ----------------------------------------------------
+
+DATA_COLLECTOR = """\
+data_collector:
+  rolling_rate: hour
+  collections:
+    model_inputs:
+      enabled: "True"
+      data:
+        name: taxi-model-inputs
+        path: azureml://datastores/workspaceblobstore/paths/modelDataCollector/taxi-model/model_inputs
+        version: "1"
+"""
+ONLINE = "mlops/azureml/deploy/online/online-deployment.yml"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        (None, None, None),
+        ("rolling_rate: hour", "rolling_rate: week", "rolling_rate"),
+        ('enabled: "True"', "enabled: sometimes", "enabled"),
+    ],
+    ids=["good", "unknown rolling rate", "enabled is no boolean"],
+)
+def test_an_online_deployment_with_a_data_collector_loads_with_azure_ai_ml(tmp_path, before, after, expected):
+    collector = DATA_COLLECTOR if before is None else DATA_COLLECTOR.replace(before, after)
+    project = make_project(tmp_path, {**CLI_V2_FILES, ONLINE: ONLINE_DEPLOYMENT + collector})
+    findings = validate_azureml(project)
+    if expected is None:
+        assert findings == [], shown(findings)
+    else:
+        assert matching(findings, ONLINE, "load_online_deployment", expected), shown(findings)
+
+
+SDK_DEPLOY_PROJECT = {
+    "infrastructure_version": "terraform",
+    "project_type": "nlp",
+    "mlops_version": "python-sdk-v1",
+    "orchestration": "github-actions",
+}
+
+
+@pytest.fixture
+def sdk_deploy_scripts(rendered_project, tmp_path: Path) -> Path:
+    """The Azure ML scripts and data-science folder of a rendered SDK project, to change."""
+    source = rendered_project(SDK_DEPLOY_PROJECT)
+    for folder in ("mlops/azureml", "data-science", "data"):
+        shutil.copytree(source / folder, tmp_path / folder)
+    return tmp_path
+
+
+def test_the_sdk_deploy_scripts_build_deployments_that_load_with_azure_ai_ml(sdk_deploy_scripts: Path) -> None:
+    findings = validate_sdk_deployments(sdk_deploy_scripts)
+    assert findings == [], shown(findings)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "script", "expected"),
+    [
+        ('rolling_rate="hour"', 'rolling_rate="week"', "online", "load_online_deployment() of the dumped deployment"),
+        (
+            "resources=ResourceConfiguration(instance_count=1),\n        settings=ModelBatchDeploymentSettings(",
+            "settings=ModelBatchDeploymentSettings(\n            instance_count=1,",
+            "batch",
+            "Can't set instance_count when resources is provided",
+        ),
+    ],
+    ids=["data collector", "batch instance count in the settings"],
+)
+def test_an_sdk_deployment_that_does_not_load_back_is_a_finding(sdk_deploy_scripts, before, after, script, expected):
+    endpoints = sdk_deploy_scripts / "mlops/azureml/endpoints.py"
+    text = endpoints.read_text()
+    assert before in text
+    endpoints.write_text(text.replace(before, after))
+    findings = validate_sdk_deployments(sdk_deploy_scripts)
+    assert matching(findings, f"mlops/azureml/deploy/{script}/deploy.py", expected), shown(findings)

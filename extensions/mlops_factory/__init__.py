@@ -1,6 +1,21 @@
 """mlops-factory's extension code: answers, Azure names, template sources, staging."""
 
-from . import answers, axes, cache, destination, errors, git, manifest, naming, regions, sandbox, sources, staging, tree
+from . import (
+    answers,
+    axes,
+    cache,
+    destination,
+    errors,
+    git,
+    manifest,
+    naming,
+    regions,
+    resume,
+    sandbox,
+    sources,
+    staging,
+    tree,
+)
 
 __all__ = [
     "answers",
@@ -12,6 +27,7 @@ __all__ = [
     "manifest",
     "naming",
     "regions",
+    "resume",
     "sandbox",
     "sources",
     "staging",

@@ -44,8 +44,8 @@ def _project_name(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if _PROJECT_NAME.fullmatch(value):
         return ""
     return (
-        f"project_name '{value}' is not allowed: use 3-40 lowercase letters, digits and single hyphens, "
-        "starting with a letter and ending with a letter or digit"
+        f"use 3-40 lowercase letters, digits and single hyphens; begin with a letter: '{value}' is not allowed "
+        "as project_name (nor may it end with a hyphen)"
     )
 
 
@@ -53,8 +53,8 @@ def _github_org_name(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if _GITHUB_OWNER.fullmatch(value):
         return ""
     return (
-        f"github_org_name '{value}' is not a GitHub organisation or user name: use 1-39 letters, digits "
-        "and single hyphens, not starting or ending with a hyphen"
+        f"use 1-39 letters, digits and single hyphens, no hyphen at either end: '{value}' is not allowed as "
+        "github_org_name (a GitHub organisation or user name)"
     )
 
 
@@ -72,7 +72,10 @@ def _source_url(value: str, answers: Mapping[str, Any], root: Path) -> str:
         return problem
     refs = source.remote_refs()
     if refs.head is None and not refs.tags:
-        return f"template source {source.shown_url} has no commits yet: push the template source to it first"
+        return (
+            f"push the template source to it first: the template source {source.shown_url} "
+            "(project_template_github_url) has no commits yet"
+        )
     return ""
 
 
@@ -105,8 +108,8 @@ def _name_limits(namespace: str, postfix: str, field: str) -> str:
     (rule, name, excess), others = found[0], found[1:]
     also = f"; also too long: {', '.join(other.label for other, _, _ in others)}" if others else ""
     return (
-        f"{field} makes the {rule.label} name '{name}' {len(name)} characters long and Azure allows "
-        f"{rule.max_length}: shorten namespace or postfix by {excess} "
+        f"shorten namespace or postfix by {excess} character{'s' if excess > 1 else ''}: {field} makes the "
+        f"{rule.label} name '{name}' {len(name)} characters long and Azure allows {rule.max_length} "
         f"(with postfix '{postfix}', namespace may have at most {naming.max_namespace_length(postfix)} characters)"
         f"{also}"
     )
@@ -115,8 +118,8 @@ def _name_limits(namespace: str, postfix: str, field: str) -> str:
 def _namespace(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if not naming.NAMESPACE_PATTERN.fullmatch(value) or len(value) < 2:
         return (
-            f"namespace '{value}' is not allowed: use at least 2 lowercase letters and digits, starting with a letter "
-            "(it goes into storage account and registry names, which allow nothing else)"
+            f"use 2 or more lowercase letters and digits, starting with a letter: '{value}' is not allowed as "
+            "namespace (it goes into storage account and registry names, which allow nothing else)"
         )
     postfix = str(answers.get("postfix") or DEFAULT_POSTFIX)
     return _name_limits(value, postfix if naming.POSTFIX_PATTERN.fullmatch(postfix) else DEFAULT_POSTFIX, "namespace")
@@ -124,7 +127,7 @@ def _namespace(value: str, answers: Mapping[str, Any], root: Path) -> str:
 
 def _postfix(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if not naming.POSTFIX_PATTERN.fullmatch(value) or len(value) > 8:
-        return f"postfix '{value}' is not allowed: use 1-8 lowercase letters and digits"
+        return f"use 1-8 lowercase letters and digits: '{value}' is not allowed as postfix"
     return _name_limits(str(answers.get("namespace", "")), value, "postfix")
 
 
@@ -132,10 +135,14 @@ def _location(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if value in AZURE_ML_REGIONS:
         return ""
     hint = value.lower().replace(" ", "")
-    suggestion = f" (did you mean '{hint}'?)" if hint in AZURE_ML_REGIONS else ""
+    rule = (
+        f"use '{hint}', the region's short name"
+        if hint in AZURE_ML_REGIONS
+        else "use the short name of an Azure region with Azure ML, e.g. westeurope"
+    )
     return (
-        f"location '{value}' is not an Azure region with Azure Machine Learning{suggestion}: use the region's "
-        "short name as 'az account list-locations -o table' prints it, e.g. westeurope or eastus2"
+        f"{rule}: '{value}' is not allowed as location (not an Azure region with Azure Machine Learning; "
+        "'az account list-locations -o table' prints the short names)"
     )
 
 
@@ -144,23 +151,32 @@ def _service_connection(field: str) -> Callable[[str, Mapping[str, Any], Path], 
         if _SERVICE_CONNECTION.fullmatch(value):
             return ""
         return (
-            f"{field} '{value}' is not a valid Azure DevOps service connection name: use 1-64 letters, digits, "
-            "spaces, dots, hyphens and underscores, starting with a letter or digit"
+            f"use 1-64 letters, digits, spaces and . - _, starting with a letter or digit: '{value}' is not "
+            f"allowed as {field} (an Azure DevOps service connection name)"
         )
 
     return check
 
 
+# A yes/no prompt takes a key press alone: a "y" typed after it by habit lands in the next prompt.
+_STRAY_KEYS = re.compile(r"[yYnN]{1,3}")
+
+
 def _remote_url(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if not value:
         return ""
+    if _STRAY_KEYS.fullmatch(value):
+        return (
+            f"remove the stray '{value}' (a key meant for the yes/no question above?): it is not allowed as "
+            "remote_url; give a git URL or leave it empty"
+        )
     problem = credentials_problem("remote_url", value)
     if problem:
         return problem
     if value.strip() == BUILTIN or source_url_problem(value):
         return (
-            f"remote_url '{value}' is not a git remote: give an https://, ssh:// or git@host:org/repo.git URL "
-            "(or leave it empty to push later yourself)"
+            f"give an https://, ssh:// or git@host:org/repo.git URL, or leave it empty: '{value}' is not allowed "
+            "as remote_url (not a git remote; empty means you push later yourself)"
         )
     return ""
 
@@ -172,8 +188,9 @@ def _hub_model(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if _HUB_MODEL.fullmatch(value) and len(value) <= 96 and ".." not in value and "--" not in value:
         return ""
     return (
-        f"nlp_base_model '{value}' is not a Hugging Face Hub model name: use 'name' or 'organisation/name' "
-        "with letters, digits, dots, hyphens and underscores (at most 96 characters), e.g. distilbert-base-uncased"
+        f"use a Hugging Face Hub model name, 'name' or 'organisation/name': '{value}' is not allowed as "
+        "nlp_base_model (letters, digits, dots, hyphens and underscores, at most 96 characters, "
+        "e.g. distilbert-base-uncased)"
     )
 
 
@@ -190,8 +207,8 @@ def _alert_email(value: str, answers: Mapping[str, Any], root: Path) -> str:
     if not value or (len(value) <= 254 and _EMAIL.fullmatch(value)):
         return ""
     return (
-        f"alert_email '{_shown(value)}' is not one e-mail address: give one address such as ml-team@contoso.com "
-        "(a distribution list for several people), or leave it empty for no e-mail"
+        f"give one address such as ml-team@contoso.com, or nothing: '{_shown(value)}' is not allowed as "
+        "alert_email (one e-mail address; a distribution list reaches several people; empty sends no e-mail)"
     )
 
 
@@ -199,8 +216,8 @@ def _retraining_schedule(value: str, answers: Mapping[str, Any], root: Path) -> 
     if value in RETRAINING_SCHEDULES:
         return ""
     return (
-        f"retraining_schedule '{_shown(value)}' is not a retraining schedule: use weekly (Mondays), daily, "
-        "monthly (the first day of the month) or off (retrain only when the prod monitor raises an alert)"
+        f"use weekly, daily, monthly or off: '{_shown(value)}' is not allowed as retraining_schedule (weekly runs "
+        "on Mondays, monthly on the first day of the month; off retrains only when the prod monitor raises an alert)"
     )
 
 
@@ -221,15 +238,21 @@ FIELD_CHECKS: dict[str, Callable[[str, Mapping[str, Any], Path], str]] = {
 }
 
 
-def fields_before(field: str) -> list[str]:
+def checked_fields(template_root: Path) -> list[str]:
+    """The fields that have a check, in the order the questionnaire asks them."""
+    order = list(questionnaire(template_root))
+    return sorted(FIELD_CHECKS, key=lambda field: order.index(field) if field in order else len(order))
+
+
+def fields_before(field: str, template_root: Path) -> list[str]:
     """The checked fields asked before ``field``, in questionnaire order."""
-    names = list(FIELD_CHECKS)
+    names = checked_fields(template_root)
     return names[: names.index(field)] if field in names else []
 
 
 def earlier_problem(field: str, answers: Mapping[str, Any], template_root: Path) -> str:
     """The problem of the first field asked before ``field``, each judged on the answers known when it was asked."""
-    names = fields_before(field)
+    names = fields_before(field, template_root)
     for index, earlier in enumerate(names):
         later = set(FIELD_CHECKS) - set(names[: index + 1])
         known = {key: value for key, value in answers.items() if key not in later}
@@ -266,7 +289,7 @@ def field_problem(field: str, answers: Mapping[str, Any], template_root: Path) -
     value = str(answers[field])
     if value != value.strip():
         return (
-            f"{field} '{_shown(value)}' starts or ends with a space: remove it "
+            f"remove the space at the start or end: '{_shown(value)}' is not allowed as {field} "
             "(answers are used exactly as given, in names, files and commands)"
         )
     return check(value, answers, template_root)
@@ -277,15 +300,17 @@ def combination_problem(source: TemplateSource, combination: Combination) -> str
     """Why ``source`` cannot build ``combination`` ("" when it can)."""
     for part in source.parts_for(combination):
         if part.required and not source.tree.contains(part.source):
-            return f"{source.description} has no {part.what} ({part.source}/)"
+            return f"no {part.what}: {source.description} lacks {part.source}/"
     return ""
 
 
 def choice_problem(source: TemplateSource, fixed: Mapping[str, str], axis: str, value: str) -> str:
     """Why choosing ``value`` for ``axis`` after the axes in ``fixed`` leads to no buildable project."""
     reasons = [combination_problem(source, combination) for combination in completions({**fixed, axis: value})]
-    if not reasons or all(reasons):
-        return f"not in this template source: {reasons[0]}" if reasons else "not a known choice"
+    if not reasons:
+        return "not a known choice"
+    if all(reasons):  # the reason about the choice itself (cv's code), not about a later one (its CI)
+        return next((reason for reason in reasons if value in reason.split(":", 1)[0]), reasons[0])
     return ""
 
 
@@ -299,14 +324,14 @@ def preferred_choice(source: TemplateSource, fixed: Mapping[str, str], axis: str
         reasons.append(problem)
     chosen = ", ".join(f"{key}={value}" for key, value in fixed.items())
     raise FactoryError(
-        f"{source.description} cannot build any project{' with ' + chosen if chosen else ''}: "
-        f"{reasons[0].removeprefix('not in this template source: ')}"
+        f"change an earlier answer or the template source: {source.description} cannot build any project"
+        f"{' with ' + chosen if chosen else ''} ({reasons[0]})"
     )
 
 
 def first_problem(answers: Mapping[str, Any], template_root: Path) -> str:
     """The first thing wrong with a complete set of answers, checked in questionnaire order."""
-    for field in FIELD_CHECKS:
+    for field in checked_fields(template_root):
         problem = field_problem(field, answers, template_root)
         if problem:
             return problem
@@ -417,7 +442,7 @@ def given_data_problem(
 
 def given_fields_problem(data: Mapping[Any, Any], answers: Mapping[str, Any], template_root: Path) -> str:
     """The first problem of a checked field given with --data, judged on every answer known so far."""
-    for field in FIELD_CHECKS:
+    for field in checked_fields(template_root):
         if field in data:
             problem = field_problem(field, answers, template_root)
             if problem:

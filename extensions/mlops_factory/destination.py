@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 # (size, modification time in ns) of a file: enough to tell whether the render wrote it.
 FileStamp = tuple[int, int]
@@ -76,3 +78,34 @@ def untouched_files(folder: Path, before: dict[str, FileStamp]) -> list[str]:
         if (status.st_size, status.st_mtime_ns) == stamp:
             untouched.append(relative)
     return untouched
+
+
+# sparse_checkout.sh's variable for the folder it cloned into; copier takes the destination as an argument.
+SPARSE_CHECKOUT_FOLDER = "git_folder_location"
+
+
+def sparse_checkout_folder_problem(data: Mapping[Any, Any], destination: Path) -> str:
+    """Why a data file's ``git_folder_location`` cannot be honoured ("" when it names the destination itself).
+
+    sparse_checkout.sh made the project in ``<git_folder_location>/<project_name>``. Copier has its
+    destination before it reads any answer, so a different folder there would be ignored without a word.
+    """
+    if SPARSE_CHECKOUT_FOLDER not in data:
+        return ""
+    value = data[SPARSE_CHECKOUT_FOLDER]
+    if not isinstance(value, str):  # never printed: a YAML alias bomb would expand
+        return (
+            f"give the project folder as copier's destination argument, not as {SPARSE_CHECKOUT_FOLDER}: "
+            f"remove {SPARSE_CHECKOUT_FOLDER} from the data file (it is not even a folder path)"
+        )
+    folder = Path(value).expanduser()
+    name = data.get("project_name")
+    meant = folder / name if isinstance(name, str) and name else None
+    if meant is not None and meant.absolute() == destination.absolute():
+        return ""
+    meant_text = str(meant) if meant is not None else f"{folder}/<project_name>"
+    return (
+        f"give the project folder as copier's destination argument, not as {SPARSE_CHECKOUT_FOLDER}: the data file "
+        f"asks for {meant_text} (sparse_checkout.sh's layout) and copier was given {destination}; remove "
+        f"{SPARSE_CHECKOUT_FOLDER} from the data file and run copier copy with the folder you want as its last argument"
+    )

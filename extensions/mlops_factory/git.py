@@ -16,7 +16,7 @@ from plumbum import CommandNotFound, ProcessExecutionError, ProcessTimedOut, loc
 from .errors import FactoryError
 
 NETWORK_TIMEOUT_SECONDS = 300
-GIT_MISSING = "git is not installed or not on PATH; install git to use a git template source"
+GIT_MISSING = "install git to use a git template source: git is not installed or not on PATH"
 
 
 class GitError(Exception):

@@ -62,9 +62,9 @@ def credentials_problem(field: str, url: str) -> str:
     if not has_credentials(url):
         return ""
     return (
-        f"{field} '{redacted_git_url(url)}' has credentials in it, which would be stored in the project's "
-        "answers file and history: remove them from the URL and let git supply them (Git Credential Manager, "
-        "`gh auth setup-git`, or an SSH key with a git@host:org/repo.git URL)"
+        f"remove the user name and token from the URL and let git supply them: {field} '{redacted_git_url(url)}' "
+        "has credentials in it, which would be stored in the project's answers file and history (Git Credential "
+        "Manager, `gh auth setup-git`, or an SSH key with a git@host:org/repo.git URL)"
     )
 
 
@@ -72,10 +72,7 @@ def source_url_problem(url: str) -> str:
     """Why ``url`` cannot be a template source, or "" when its form is fine (reachability aside)."""
     url = url.strip()
     if not url:
-        return (
-            "project_template_github_url is empty: give 'builtin' or the git URL or absolute path "
-            "of your template source"
-        )
+        return "give 'builtin', a git URL or an absolute path: project_template_github_url is empty"
     problem = credentials_problem("project_template_github_url", url)
     if problem:
         return problem
@@ -84,21 +81,21 @@ def source_url_problem(url: str) -> str:
     if url.startswith(_URL_SCHEMES) or _SCP_LIKE.match(url) or url.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", url):
         return ""
     return (
-        f"project_template_github_url '{url}' is not a source mlops-factory can use: give 'builtin', a git URL "
-        "(https://, ssh://, git@host:org/repo.git, file://, gh:org/repo) or an absolute path, so that "
-        "copier update finds the same source again"
+        f"give 'builtin', a git URL or an absolute path: '{url}' is not allowed as project_template_github_url "
+        "(git URLs: https://, ssh://, git@host:org/repo.git, file://, gh:org/repo; a relative path would not be "
+        "found again by copier update)"
     )
 
 
 def ref_problem(ref: str) -> str:
     """Why ``ref`` cannot pin a git source, judged by its form alone."""
     if not ref:
-        return (
-            "project_template_ref is empty: give a tag (e.g. v1.2.0) or a full 40-character commit SHA "
-            "of the template source"
-        )
+        return "give a tag (e.g. v1.2.0) or a full 40-character commit SHA: project_template_ref is empty"
     if not REF_NAME.fullmatch(ref) or ".." in ref or ref.endswith((".", "/", ".lock")):
-        return f"project_template_ref '{ref}' is not a valid git tag or commit SHA"
+        return (
+            f"give a tag or a full 40-character commit SHA: '{ref}' is not allowed as project_template_ref "
+            "(not a valid git tag or commit SHA)"
+        )
     return ""
 
 
@@ -277,7 +274,10 @@ class GitSource(TemplateSource):
             try:
                 _remote_refs[self.url] = list_remote_refs(self.url)
             except GitError as error:
-                raise FactoryError(f"could not reach template source {self.shown_url}: {error.reason}") from None
+                raise FactoryError(
+                    f"check the URL and your access (git ls-remote <url> must work): could not reach the template "
+                    f"source {self.shown_url} (project_template_github_url): {error.reason}"
+                ) from None
         return _remote_refs[self.url]
 
     def reachability_problem(self) -> str:
@@ -360,30 +360,32 @@ class GitSource(TemplateSource):
 
     def _moved(self, before: str, old: str, new: str) -> str:
         return (
+            f"a release tag must not move, so pin the commit you mean as project_template_ref: "
             f"project_template_ref '{self.ref}' of {self.shown_url} has moved: {before} {old}, and the tag now "
-            f"points to commit {new}; a release tag must not move, so pin the commit you mean with "
-            f"-d project_template_ref=<full SHA> ({old} for the files the tag named before, {new} for its new target)"
+            f"points to commit {new} (-d project_template_ref={old} for the files the tag named before, {new} for "
+            "its new target)"
         )
 
     def _not_a_tag(self, refs: RemoteRefs, known: str | None) -> str:
         if known:
             return (
-                f"project_template_ref '{self.ref}' is no longer a tag of {self.shown_url} (it named commit {known}); "
-                f"pin that commit with -d project_template_ref={known}, or give another tag"
+                f"pin the commit the tag named, or give another tag: project_template_ref '{self.ref}' is no longer "
+                f"a tag of {self.shown_url} (it named commit {known}; -d project_template_ref={known})"
             )
         if self.ref in refs.branches:
             return (
-                f"project_template_ref '{self.ref}' is a branch of {self.shown_url}; a branch moves, and copier update "
-                "needs the exact source the project was made from: give a tag or a full 40-character commit SHA"
+                f"give a tag or a full 40-character commit SHA, not a branch: project_template_ref '{self.ref}' is a "
+                f"branch of {self.shown_url}; a branch moves, and copier update needs the exact source the project "
+                "was made from"
             )
         if SHORT_SHA.fullmatch(self.ref.lower()):
             return (
-                f"project_template_ref '{self.ref}' looks like an abbreviated commit SHA; give all 40 characters "
-                "(git rev-parse <sha>) or a tag"
+                f"give all 40 characters of the commit SHA (git rev-parse <sha>) or a tag: project_template_ref "
+                f"'{self.ref}' looks like an abbreviated commit SHA"
             )
         return (
-            f"project_template_ref '{self.ref}' is not a tag of {self.shown_url}; give one of its tags "
-            "or a full 40-character commit SHA"
+            f"give one of the source's tags or a full 40-character commit SHA: project_template_ref '{self.ref}' "
+            f"is not a tag of {self.shown_url}"
         )
 
     # -- the listing of the commit -----------------------------------------------------------
@@ -405,7 +407,8 @@ class GitSource(TemplateSource):
             except GitError as error:
                 shutil.rmtree(workdir, ignore_errors=True)
                 raise FactoryError(
-                    f"could not fetch {self._what_commit} from {self.shown_url}: {error.reason}"
+                    f"check the network and your access, then run again: could not fetch {self._what_commit} "
+                    f"from {self.shown_url}: {error.reason}"
                 ) from None
             self._clone = clone
         return self._clone
@@ -550,7 +553,10 @@ class GitSource(TemplateSource):
             clone.fetch_blobs(wanted)
             contents = clone.read_blobs(wanted)
         except GitError as error:
-            raise FactoryError(f"could not fetch the chosen subtrees of {self.description}: {error.reason}") from None
+            raise FactoryError(
+                f"check the network and your access, then run again: could not fetch the chosen subtrees of "
+                f"{self.description}: {error.reason}"
+            ) from None
         if any(blob_id(contents[sha]) != sha for sha in wanted):
             raise FactoryError(f"{self.description}: git returned file contents that do not match their object ids")
         for path, chosen in files.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from .errors import FactoryError
@@ -30,9 +31,16 @@ def _excluded(relative: PurePosixPath, exclude: tuple[str, ...]) -> bool:
     return any(relative == PurePosixPath(path) or PurePosixPath(path) in relative.parents for path in exclude)
 
 
-def stage_project(skeleton: Path, source: TemplateSource, parts: list[ResolvedPart], destination: Path) -> None:
+def stage_project(
+    skeleton: Path,
+    source: TemplateSource,
+    parts: list[ResolvedPart],
+    destination: Path,
+    skeleton_path: Callable[[PurePosixPath], PurePosixPath | None] = lambda relative: relative,
+) -> None:
     """Copy ``skeleton`` and every part into ``destination``, refusing two writers of one file.
 
+    ``skeleton_path`` says where a skeleton file goes (None: nowhere), for folders named by a condition.
     Two paths that differ only in case are one file on Windows and macOS, so they count as one file.
     """
     written: dict[str, tuple[PurePosixPath, str]] = {}
@@ -59,7 +67,9 @@ def stage_project(skeleton: Path, source: TemplateSource, parts: list[ResolvedPa
         shutil.copymode(origin, destination_file)
 
     for relative in _walk_files(skeleton):
-        place(skeleton / relative, relative, "the factory skeleton")
+        target = skeleton_path(relative)
+        if target is not None:
+            place(skeleton / relative, target, "the factory skeleton")
 
     local_paths = source.materialise(parts)
     for part in parts:

@@ -6,9 +6,12 @@ CI settings that use them. Run it again at any time: it changes only what differ
 Needs the Azure CLI signed in (`az login`) as someone who may create resource groups, managed identities
 and role assignments in both subscriptions (Owner, or Contributor with Role Based Access Control
 Administrator), and
-- GitHub: the GitHub CLI signed in (`gh auth login`) as an administrator of the repository;
+- GitHub: the GitHub CLI signed in (`gh auth login`) as an administrator of the repository (bootstrap creates
+  it, private and empty, when it does not exist: push after bootstrap, so that the first runs find their
+  identities);
 - Azure DevOps: the azure-devops extension (`az extension add --name azure-devops`) and a project
-  administrator's sign-in.
+  administrator's sign-in, and the project pushed to its Azure Repos repository first (the pipelines are made
+  from the pushed YAML files; the push of azure-setup.json then starts the infrastructure pipeline).
 
 What it creates is described in azure_setup/design.py; infrastructure/azure-setup.json records it for
 preflight.py. No secret is created or stored anywhere.
@@ -136,7 +139,16 @@ def run(arguments: argparse.Namespace, runner: Runner) -> int:
         print(f"Done: {len(runner.changes)} change(s). {path.relative_to(project.root).as_posix()} records the set-up.")
     else:
         print("Nothing to change: Azure and the CI match the design.")
-    print("Next: python infrastructure/preflight.py, then push to main.")
+    if project.on_github:
+        print(
+            "Next: python infrastructure/preflight.py, then push to main: the infrastructure workflow deploys dev, "
+            "then prod after its approval, and the training workflow follows."
+        )
+    else:
+        print(
+            "Next: python infrastructure/preflight.py, then commit infrastructure/azure-setup.json and push to main: "
+            "the infrastructure pipeline deploys dev, then prod after its approval, and the training pipeline follows."
+        )
     return 0
 
 

@@ -6,7 +6,9 @@ One line per check, ✔ or ✘, and for each ✘ the command that fixes it; the 
 failed. It needs the Azure CLI signed in (locally `az login`; in CI the job's own identity) and reads
 only: subscriptions, resource providers, vCPU quota of the clusters' VM families, name availability,
 the CI identities' federated credentials and role assignments, and the base images of the environments.
-What bootstrap.py set up is taken from infrastructure/azure-setup.json when it exists.
+With --environment it reads nothing outside that environment's subscription, so the CI runs it as the
+deploy identity of the environment (Reader would do). What bootstrap.py set up is taken from
+infrastructure/azure-setup.json (commit it: CI needs it too).
 """
 
 from __future__ import annotations
@@ -139,6 +141,19 @@ class Preflight:
         yield from self.delegable_roles()
         yield from self.images()
 
+    def grants_in(self, environment: str) -> list:
+        """The grants whose scope lies in `environment`'s subscription (with one subscription for both, the
+        grants of the identities that live in `environment`): each grant is checked once, and a check of one
+        environment reads nothing outside its subscription."""
+        subscription = self.subscriptions[environment]
+        shared = len(set(self.subscriptions.values())) == 1
+        return [
+            grant
+            for grant in self.plan.grants
+            if grant.scope.split("/")[2] == subscription
+            and (not shared or self.plan.identities[grant.identity].environment == environment)
+        ]
+
     def signed_in(self, environments: list[str]) -> Iterator[Check]:
         account, reason = self.az("account", "show")
         if account is None:
@@ -227,12 +242,13 @@ class Preflight:
                     f"request quota for {family}: {QUOTA_DOC}",
                 )
                 continue
-            free = int(usage.get("limit", 0)) - int(usage.get("currentValue", 0))
-            detail = (
-                f"{what}: {free} of {usage.get('limit')} {family} vCPUs free, "
-                f"{vcpus} per node, up to {cluster.max_nodes} nodes"
-            )
-            if free < vcpus:
+            limit = int(usage.get("limit", 0))
+            free = limit - int(usage.get("currentValue", 0))
+            detail = f"{what}: {free} of {limit} {family} vCPUs free, {vcpus} per node, up to {cluster.max_nodes} nodes"
+            # The limit decides: a subscription without quota for the family never gets a node (the job sits
+            # queued until it times out). Quota in use now (nodes that have not scaled down yet, other jobs)
+            # only makes the job wait, so it is reported, not failed.
+            if limit < vcpus:
                 yield Check(
                     False,
                     detail,
@@ -240,11 +256,11 @@ class Preflight:
                     f"(Azure ML studio > Quota): {QUOTA_DOC}",
                 )
             else:
-                yield Check(True, detail)
+                yield Check(True, detail + ("" if free >= vcpus else " (in use now: jobs wait for nodes to free)"))
 
     def names(self, env: Environment, subscription: str) -> Iterator[Check]:
         scope = ("--resource-group", env.resource_group, "--subscription", subscription)
-        rename = "copier update --trust -d postfix=<another postfix>"
+        rename = "copier update --trust -d postfix=<another postfix>, then python infrastructure/bootstrap.py"
         for label, show, check in (
             ("storage account", ("storage", "account", "show", "--name", env.storage_account, *scope),
              ("storage", "account", "check-name", "--name", env.storage_account, "--subscription", subscription)),
@@ -293,7 +309,7 @@ class Preflight:
                 yield Check(
                     False,
                     f"{env.name}: online endpoint name {endpoint} is taken in {env.location} ({host})",
-                    "copier update --trust -d namespace=<another namespace>",
+                    "copier update --trust -d postfix=<another postfix>, then python infrastructure/bootstrap.py",
                 )
             else:
                 yield Check(True, f"{env.name}: online endpoint name {endpoint} is available in {env.location}")
@@ -355,12 +371,10 @@ class Preflight:
         return (found or {}).get("principalId")
 
     def role_assignments(self, environment: str) -> Iterator[Check]:
-        """The role assignments of the identities that live in `environment`, wherever their scope is."""
+        """The role assignments of the design in `environment`'s subscription, whoever holds them."""
         listings: dict[str, tuple[list, str]] = {}
-        for grant in self.plan.grants:
+        for grant in self.grants_in(environment):
             identity = self.plan.identities[grant.identity]
-            if identity.environment != environment:
-                continue
             if grant.scope not in listings:
                 found, reason = self.az(
                     "role", "assignment", "list", "--scope", grant.scope, "--subscription", grant.scope.split("/")[2]

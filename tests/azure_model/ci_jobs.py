@@ -221,9 +221,52 @@ def _parameters(template: dict, given: dict[str, Any]) -> dict[str, Any]:
     return values | {key: value for key, value in given.items() if key not in values}
 
 
+BRANCH = re.compile(r"\$\{\{\s*(if|elseif|else)\b\s*(.*?)\s*\}\}")
+COMPARISON = re.compile(r"(eq|ne)\(\s*parameters\.(\w+)\s*,\s*'?([^')]*?)'?\s*\)")
+
+
+def _condition(expression: str, parameters: dict[str, Any]) -> bool | None:
+    """What a template condition evaluates to, for the forms the pipelines use: `eq(parameters.x, value)`,
+    `ne(...)` and `parameters.x`; None when the model cannot tell."""
+    expression = expression.strip()
+    comparison = COMPARISON.fullmatch(expression)
+    if comparison and comparison.group(2) in parameters:
+        equal = str(parameters[comparison.group(2)]).lower() == comparison.group(3).strip().lower()
+        return equal if comparison.group(1) == "eq" else not equal
+    plain = re.fullmatch(r"parameters\.(\w+)", expression)
+    if plain and plain.group(1) in parameters:
+        return str(parameters[plain.group(1)]).lower() not in ("false", "", "none", "0")
+    return None
+
+
+class _Branches:
+    """Which branches of `${{ if }}` / `${{ elseif }}` / `${{ else }}` run, as Azure DevOps expands templates at
+    compile time. A condition the model cannot evaluate keeps its content: the model errs on the side of
+    running it."""
+
+    def __init__(self, parameters: dict[str, Any]) -> None:
+        self.parameters = parameters
+        self.taken: bool | None = None  # of the current chain: a branch ran (True), none (False), unknown (None)
+
+    def keeps(self, key: str) -> bool | None:
+        """Whether the branch `key` runs; None when `key` is no branch (and ends the chain)."""
+        match = BRANCH.fullmatch(str(key).strip())
+        if not match:
+            self.taken = None
+            return None
+        kind, expression = match.groups()
+        if kind == "if":
+            self.taken = None
+        if kind != "if" and self.taken is True:
+            return False
+        value = True if kind == "else" else _condition(expression, self.parameters)
+        self.taken = True if value else (None if value is None or self.taken is None else False)
+        return value is not False
+
+
 def _instantiate(node: Any, parameters: dict[str, Any]) -> Any:
-    """Template expressions: ${{ parameters.x }}, `${{ each v in parameters.p }}` over a mapping, `${{ if }}`
-    (its content is kept: the model errs on the side of running it)."""
+    """Template expressions: ${{ parameters.x }}, `${{ each v in parameters.p }}` over a mapping, and the branches
+    `${{ if }}`, `${{ elseif }}`, `${{ else }}` (see _Branches)."""
     if isinstance(node, str):
         whole = EXPRESSION.fullmatch(node.strip())
         if whole and whole.group(1).startswith("parameters."):
@@ -236,21 +279,26 @@ def _instantiate(node: Any, parameters: dict[str, Any]) -> Any:
         )
     if isinstance(node, list):
         result = []
+        branches = _Branches(parameters)
         for item in node:
-            if isinstance(item, dict) and len(item) == 1 and str(next(iter(item))).startswith("${{ if"):
-                result += _instantiate(next(iter(item.values())), parameters)
-            else:
+            keeps = branches.keeps(next(iter(item))) if isinstance(item, dict) and len(item) == 1 else None
+            if keeps is None:
                 result.append(_instantiate(item, parameters))
+            elif keeps:
+                result += _instantiate(next(iter(item.values())), parameters)
         return result
     if isinstance(node, dict):
         result: dict[str, Any] = {}
+        branches = _Branches(parameters)
         for key, value in node.items():
             each = re.fullmatch(r"\$\{\{\s*each (\w+) in parameters\.(\w+)\s*\}\}", str(key))
+            keeps = branches.keeps(key)
             if each:
                 for item_key, item_value in (parameters.get(each.group(2)) or {}).items():
                     result[item_key] = item_value
-            elif str(key).startswith("${{ if"):
-                result.update(_instantiate(value, parameters))
+            elif keeps is not None:
+                if keeps:
+                    result.update(_instantiate(value, parameters))
             else:
                 result[_instantiate(key, parameters)] = _instantiate(value, parameters)
         return result

@@ -59,6 +59,15 @@ PROVISION_DOC = (
     "(the REST operation POST .../workspaces/{name}/provisionManagedNetwork)"
 )
 CLI_DOC = "https://learn.microsoft.com/cli/azure/reference-index"
+METRICS_DOC = (
+    "https://learn.microsoft.com/azure/role-based-access-control/permissions/monitor#microsoftinsights "
+    "(metrics/read); https://learn.microsoft.com/azure/machine-learning/how-to-monitor-online-endpoints"
+)
+DATA_COLLECTOR_DOC = (
+    "https://learn.microsoft.com/azure/machine-learning/how-to-collect-production-data (a deployment with a "
+    "data_collector registers a data asset per collection; azure-ai-ml _online_deployment_operations.py "
+    "_register_collection_data_assets does it as the caller)"
+)
 
 # target kinds: where an operation lands, resolved with the names of the job's environment
 VAULTS = "Microsoft.KeyVault/vaults"
@@ -92,6 +101,10 @@ class Row:
 
 BLOB_READ = (f"{BLOB}/read", WORKSPACE_STORAGE, True)
 BLOB_WRITE = (f"{BLOB}/write", WORKSPACE_STORAGE, True)
+DATA_ASSETS = (
+    (f"{ML}/workspaces/data/versions/write", WORKSPACE, False),
+    (f"{ML}/workspaces/data/versions/read", WORKSPACE, False),
+)
 TABLE: tuple[Row, ...] = (
     # Azure ML CLI v2 (mlops/scripts)
     Row(
@@ -116,6 +129,12 @@ TABLE: tuple[Row, ...] = (
             BLOB_READ,
         ),
         IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "az resource show (is the workspace deployed yet?)",
+        r"az resource show",
+        ((f"{ML}/workspaces/read", WORKSPACE, False),),
+        CLI_DOC,
     ),
     Row(
         "az ml job show / stream",
@@ -174,6 +193,30 @@ TABLE: tuple[Row, ...] = (
         IDENTITY_DATASTORE_DOC,
     ),
     Row(
+        "az ml online-deployment create with a data_collector (registers the collections' data assets)",
+        r"az ml online-deployment create",
+        DATA_ASSETS,
+        DATA_COLLECTOR_DOC,
+    ),
+    Row(
+        "az ml online-deployment show / list (which deployment is live, a leftover of a cancelled rollout)",
+        r"az ml online-deployment (show|list)",
+        ((f"{ML}/workspaces/onlineEndpoints/deployments/read", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az ml online-deployment delete (the previous deployment after a rollout, the new one on rollback)",
+        r"az ml online-deployment delete",
+        ((f"{ML}/workspaces/onlineEndpoints/deployments/delete", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az monitor metrics list (the new online deployment's requests, server errors and latency)",
+        r"az monitor metrics list",
+        (("Microsoft.Insights/metrics/read", WORKSPACE, False),),
+        METRICS_DOC,
+    ),
+    Row(
         "az ml batch-endpoint show / create / update",
         r"az ml batch-endpoint (show|create|update)",
         (
@@ -186,6 +229,15 @@ TABLE: tuple[Row, ...] = (
         "az ml batch-deployment create / update",
         r"az ml batch-deployment (create|update)",
         ((f"{ML}/workspaces/batchEndpoints/deployments/write", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az ml batch-deployment show / list / delete (the previous default after a rollout, the new one on rollback)",
+        r"az ml batch-deployment (show|list|delete)",
+        (
+            (f"{ML}/workspaces/batchEndpoints/deployments/read", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/deployments/delete", WORKSPACE, False),
+        ),
         ML_DOC,
     ),
     Row(
@@ -332,6 +384,38 @@ TABLE: tuple[Row, ...] = (
         IDENTITY_DATASTORE_DOC,
     ),
     Row(
+        "MLClient online deployments with a DataCollector (registers the collections' data assets)",
+        r"DataCollector\(",
+        DATA_ASSETS,
+        DATA_COLLECTOR_DOC,
+    ),
+    Row(
+        "MLClient endpoints and deployments get (the live deployment, the default, a leftover of a cancelled rollout)",
+        r"(online|batch)_(endpoints|deployments)\.get\b",
+        (
+            (f"{ML}/workspaces/onlineEndpoints/read", WORKSPACE, False),
+            (f"{ML}/workspaces/onlineEndpoints/deployments/read", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/read", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/deployments/read", WORKSPACE, False),
+        ),
+        ML_DOC,
+    ),
+    Row(
+        "MLClient deployments begin_delete (the previous deployment after a rollout, the new one on rollback)",
+        r"_deployments\.begin_delete\(",
+        (
+            (f"{ML}/workspaces/onlineEndpoints/deployments/delete", WORKSPACE, False),
+            (f"{ML}/workspaces/batchEndpoints/deployments/delete", WORKSPACE, False),
+        ),
+        ML_DOC,
+    ),
+    Row(
+        "Azure CLI az monitor metrics list from Python (the new online deployment's health figures)",
+        r'"monitor",\s*"metrics",\s*"list"',
+        (("Microsoft.Insights/metrics/read", WORKSPACE, False),),
+        METRICS_DOC,
+    ),
+    Row(
         "MLClient.online_endpoints.invoke",
         r"online_endpoints\.invoke\(",
         ((f"{ML}/workspaces/onlineEndpoints/score/action", WORKSPACE, False),),
@@ -343,20 +427,20 @@ TABLE: tuple[Row, ...] = (
         ((f"{ML}/workspaces/batchEndpoints/deployments/jobs/write", WORKSPACE, False), BLOB_WRITE, BLOB_READ),
         IDENTITY_DATASTORE_DOC,
     ),
-    # azureml-core (python-sdk-v1)
-    Row(
-        "azureml-core Dataset.File.upload_directory",
-        r"upload_directory\(",
-        (BLOB_WRITE, BLOB_READ),
-        IDENTITY_DATASTORE_DOC,
-    ),
+    # azureml-core (python-sdk-v1), whose data moves through azure-storage-blob as the caller (sdk_v1.py)
     Row(
         "azureml-core Experiment.submit",
         r"Experiment\([^)]*\)\.submit\(",
         ((f"{ML}/workspaces/experiments/runs/submit/action", WORKSPACE, False),),
         ML_DOC,
     ),
-    Row("azureml-core output download", r"\.download\(local_path", (BLOB_READ,), IDENTITY_DATASTORE_DOC),
+    Row("azure-storage-blob upload_blob (the v1 pipeline's input data)", r"\.upload_blob\(", (BLOB_WRITE,), BLOB_DOC),
+    Row(
+        "azure-storage-blob list_blobs / download_blob (a v1 step's output)",
+        r"\.(list_blobs|download_blob)\(",
+        (BLOB_READ,),
+        BLOB_DOC,
+    ),
     # Bicep's Key Vault create mode (infrastructure/scripts/key-vault-create-mode.sh)
     Row(
         "az keyvault list-deleted (is a vault of the same name soft-deleted?)",
@@ -442,7 +526,7 @@ def names_of(project: Path, subscriptions: dict[str, str]) -> Names:
     return Names(subscriptions, configs)
 
 
-SCRIPT = re.compile(r"(?:bash|python|sh)\s+\"?([\w./-]+\.(?:sh|py))")
+SCRIPT = re.compile(r"(?:bash|python3?|sh)\s+\"?([\w./-]+\.(?:sh|py))")
 SOURCED = re.compile(r"source\s+\"?\$\(dirname[^)]*\)\"?/([\w.-]+\.sh)")
 IMPORTED = re.compile(r"^\s*(?:from|import)\s+(\w+)", re.MULTILINE)
 FUNCTION = re.compile(r"^(\w+)\(\)\s*\{\n(.*?)^\}", re.MULTILINE | re.DOTALL)
@@ -547,7 +631,7 @@ def _vault_recovery(project: Path, names: Names, environment: str) -> list[Opera
 
 def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operation]:
     """Operations of Terraform and Bicep steps of a job: its state, its reads (plan, what-if), its writes."""
-    commands, environment = job.commands, job.target
+    commands, environment = job.commands.replace("\\\n", " "), job.target  # continued lines joined
     operations: list[Operation] = []
     terraform: list[Operation] = []
     if re.search(r"terraform (init|plan|apply)", commands):
@@ -578,7 +662,7 @@ def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operatio
         terraform += _vault_recovery(project, names, environment)
     operations += [dataclasses.replace(operation, tool="terraform") for operation in terraform]
     subscription, _ = names.scope(SUBSCRIPTION, environment)
-    previews = re.findall(r"az deployment sub (what-if|validate)([^\n]*(?:\\\n[^\n]*)*)", commands)
+    previews = re.findall(r"az deployment sub (what-if|validate)([^\n]*)", commands)
     for verb, arguments in previews:
         action = "whatIf/action" if verb == "what-if" else "validate/action"
         operations.append(
@@ -617,10 +701,53 @@ def infrastructure_steps(project: Path, job: Job, names: Names) -> list[Operatio
     return operations
 
 
+PREFLIGHT_DOC = (
+    "https://learn.microsoft.com/azure/role-based-access-control/resource-provider-operations "
+    "(the reads of infrastructure/preflight.py, docs/identities.md#preflight)"
+)
+# What infrastructure/preflight.py reads in the subscription of each environment it checks: the subscription,
+# providers, quota and sizes, names (show in the resource group, check-name, deleted vaults), the online
+# endpoint, the CI identities' federated credentials and the role assignments.
+PREFLIGHT_READS = (
+    "Microsoft.Resources/subscriptions/read",
+    "Microsoft.Resources/subscriptions/providers/read",
+    f"{ML}/locations/usages/read",
+    "Microsoft.Compute/skus/read",
+    "Microsoft.Storage/storageAccounts/read",
+    "Microsoft.Storage/checknameavailability/read",
+    "Microsoft.ContainerRegistry/registries/read",
+    "Microsoft.ContainerRegistry/checkNameAvailability/read",
+    f"{VAULTS}/read",
+    "Microsoft.KeyVault/checkNameAvailability/read",
+    "Microsoft.KeyVault/deletedVaults/read",
+    f"{ML}/workspaces/onlineEndpoints/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
+    "Microsoft.Authorization/roleAssignments/read",
+)
+PREFLIGHT = re.compile(r"preflight\.py([^\n]*)")
+
+
+def preflight_steps(job: Job, names: Names) -> list[Operation]:
+    """The reads of each preflight run of a job: in the job's environment with `--environment`, else in both."""
+    operations = []
+    for match in PREFLIGHT.finditer(code_only(job.commands, "shell")):
+        chosen = re.search(r"--environment\s+\"?(\$ENVIRONMENT|dev|prod)\b", match.group(1))
+        if chosen is None:
+            environments = ["dev", "prod"]
+        else:
+            environments = [job.target if chosen.group(1) == "$ENVIRONMENT" else chosen.group(1)]
+        for environment in environments:
+            scope, _ = names.scope(SUBSCRIPTION, environment)
+            why = f"preflight.py reads {environment}"
+            operations += [Operation(action, scope, False, (), why, PREFLIGHT_DOC) for action in PREFLIGHT_READS]
+    return operations
+
+
 def operations_of(project: Path, job: Job, names: Names) -> list[Operation]:
     """Every Azure operation `job` performs, each with why and the page that documents it."""
     texts = {"the job's commands": ("shell", code_only(job.commands, "shell")), **scripts_of(project, job.commands)}
-    operations = infrastructure_steps(project, job, names)
+    operations = infrastructure_steps(project, job, names) + preflight_steps(job, names)
     for row in TABLE:
         if row.only_for and row.only_for != job.target:
             continue

@@ -10,7 +10,9 @@ The fixture in fakes/fixture.py puts two small executables named `az` and `gh` o
    Running twice, then Completed), recorded answers of read-only commands (fixture files in
    fakes/recorded/);
 3. is answered by a small model of Azure, GitHub and Azure DevOps kept in a JSON state file, so that
-   "create" then "show" agree and a second run of a script sees what the first one created.
+   "create" then "show" agree and a second run of a script sees what the first one created. `az ml` and
+   `az monitor metrics` are modelled in fakes/azure_ml.py (endpoints, deployments, traffic, batch jobs,
+   endpoint metrics); fakes/ml_client.py is the same model as an in-process azure-ai-ml MLClient.
 
 A command the model does not know fails with exit code 2 and "fake az: no handler for ...", so a test
 never passes because a call went unanswered.

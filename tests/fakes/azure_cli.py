@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from fakes.azure_ml import HANDLERS as ML_HANDLERS
 from fakes.engine import Answer, Call, Fake, bad_request, done, not_found
 
 DEVOPS_ISSUER = "https://login.microsoftonline.com/{tenant}/v2.0"
@@ -54,8 +55,27 @@ def account_show(fake: Fake, call: Call) -> None:
 
 
 def login(fake: Fake, call: Call) -> None:
+    """`az login`; a CI identity's sign-in (--service-principal) needs its client id, tenant and federated token."""
+    if call.has("--service-principal"):
+        for option in ("--username", "--tenant", "--federated-token"):
+            if not call.get(option, {"--username": "-u", "--tenant": "-t"}.get(option, option)):
+                raise bad_request(f"the following arguments are required with --service-principal: {option}")
+        token = call.get("--federated-token")
+        issued = fake.state.get("issued_tokens")  # the tokens a test's CI token endpoint handed out, if any
+        if issued is not None and (token not in issued or token in fake.state.setdefault("used_tokens", [])):
+            raise Answer(1, stderr="ERROR: AADSTS700024: Client assertion is not within its valid time range.\n")
+        fake.state.setdefault("used_tokens", []).append(token)
+        fake.state["login"] = {"username": call.get("--username", "-u"), "tenant": call.get("--tenant", "-t")}
     fake.state["signed_in"] = True
     raise done([fake.state["account"]])
+
+
+def account_set(fake: Fake, call: Call) -> None:
+    wanted = call.need("--subscription", "-s", "--name", "-n")
+    if wanted not in fake.state["subscriptions"]:
+        raise Answer(1, stderr=f"ERROR: The subscription of '{wanted}' doesn't exist in cloud 'AzureCloud'.\n")
+    fake.state["account"] = dict(fake.state["account"], **fake.state["subscriptions"][wanted])
+    raise done()
 
 
 def provider_show(fake: Fake, call: Call) -> None:
@@ -419,6 +439,15 @@ def deleted_vaults(fake: Fake, call: Call) -> None:
     )
 
 
+def extension_add(fake: Fake, call: Call) -> None:
+    name = call.need("--name", "-n")
+    extensions = fake.state.setdefault("extensions", [])
+    if name not in extensions:
+        extensions.append(name)
+    fake.state.setdefault("extension_versions", {})[name] = call.get("--version", default="latest")
+    raise done(changed=True)
+
+
 def extension_show(fake: Fake, call: Call) -> None:
     name = call.need("--name", "-n")
     if name not in fake.state.get("extensions", []):
@@ -587,6 +616,8 @@ def rest(fake: Fake, call: Call) -> None:
 HANDLERS: dict[tuple[str, ...], Any] = {
     ("account", "show"): account_show,
     ("login",): login,
+    ("account", "set"): account_set,
+    ("extension", "add"): extension_add,
     ("provider", "show"): provider_show,
     ("provider", "list"): provider_list,
     ("provider", "register"): provider_register,
@@ -633,3 +664,4 @@ HANDLERS: dict[tuple[str, ...], Any] = {
     ("pipelines", "create"): pipelines_create,
     ("rest",): rest,
 }
+HANDLERS.update(ML_HANDLERS)  # az ml (assets, jobs, models, endpoints) and az monitor metrics: fakes/azure_ml.py

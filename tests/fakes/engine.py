@@ -111,7 +111,7 @@ class Fake:
                 environment[name] = "<set>" if "TOKEN" in name or "SECRET" in name else value
         entry = {
             "tool": call.tool,
-            "argv": call.argv,
+            "argv": masked(call.argv),
             "env": environment,
             "cwd": os.getcwd(),
             "stdin": call.stdin,
@@ -152,6 +152,39 @@ class Fake:
         return None
 
 
+SECRET_OPTIONS = ("--federated-token", "--password", "-p")
+
+
+def masked(argv: list[str]) -> list[str]:
+    """`argv` with the values of options that carry a token or a secret replaced by "<set>"."""
+    return ["<set>" if index and argv[index - 1] in SECRET_OPTIONS else token for index, token in enumerate(argv)]
+
+
+def query(data: Any, expression: str) -> Any:
+    """The part of `data` that az's --query selects, for the expressions the project's scripts use: a dotted
+    path (`services.Studio.endpoint`) or `length(@)`."""
+    if expression == "length(@)":
+        return len(data)
+    for key in expression.split("."):
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def formatted(call: Call, stdout: Any) -> Any:
+    """Standard output as az prints it with the call's --query and --output (json, tsv or none)."""
+    if isinstance(stdout, str) or stdout is None:
+        return stdout
+    if call.get("--query"):
+        stdout = query(stdout, call.get("--query"))
+    output = call.get("--output", "-o", default="json")
+    if output == "none":
+        return None
+    if output == "tsv":
+        values = stdout if isinstance(stdout, list) else [stdout]
+        return "\n".join("" if value is None else str(value) for value in values)
+    return stdout
+
+
 def _matches(pattern: list[str], argv: list[str]) -> bool:
     """Whether every token of `pattern` appears in `argv`, in this order ("~text": a token containing text)."""
     position = 0
@@ -182,6 +215,8 @@ def run(tool: str, argv: list[str], handlers, single_valued: frozenset[str] = fr
             answer = Answer(2, stderr=f"fake {tool}: crashed on {' '.join(argv)}: {error!r}\n")
     fake.save()
     fake.log(call, answer)
+    if answer.exit_code == 0:
+        answer.stdout = formatted(call, answer.stdout)
     if answer.stdout is not None:
         sys.stdout.write(answer.stdout if isinstance(answer.stdout, str) else json.dumps(answer.stdout, indent=2))
         sys.stdout.write("\n")

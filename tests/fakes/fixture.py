@@ -133,6 +133,11 @@ class FakeCli:
         """After `calls` az calls, every az call fails with AADSTS700024 until the next `az login`."""
         self._control("login_expires_after", calls, append=False)
 
+    def sign_in_afresh(self) -> None:
+        """What a CI step's own sign-in does at its start (an AzureCLI@2 task, azure/login): the expiry counts
+        from now."""
+        self._control("calls_since_login", 0, append=False)
+
     def script(self, *match: str, stdout: Any = None, stderr: str = "", exit_code: int = 0, times: int = 1) -> None:
         """Answer the next `times` calls matching `match` with this output (before the model answers)."""
         self._control(

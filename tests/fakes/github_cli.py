@@ -51,6 +51,15 @@ def handle(fake: Fake, call: Call) -> None:
     if call.words[:2] == ["variable", "set"]:
         variables(github, call)[call.words[2]] = call.need("--body", "-b")
         raise done(changed=True)
+    if call.words[:2] == ["repo", "create"]:
+        slug = call.words[2]
+        if slug in github.setdefault("repos", {}):
+            raise Answer(1, stderr="GraphQL: Name already exists on this account (createRepository)\n")
+        visibility = next((v for v in ("private", "public", "internal") if call.has(f"--{v}")), None)
+        if visibility is None:
+            raise Answer(1, stderr="X one of --public, --private, or --internal is required\n")
+        github["repos"][slug] = {"permissions": {"admin": True}, "visibility": visibility}
+        raise done(f"https://github.com/{slug}", changed=True)
 
 
 def repository(github: dict, slug: str) -> dict:

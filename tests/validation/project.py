@@ -12,7 +12,7 @@ from .bicep import validate_bicep
 from .github import validate_github
 from .monitoring import validate_monitoring
 from .python_code import validate_python, validate_shell
-from .sdk import validate_sdk_v1, validate_sdk_v2
+from .sdk import validate_sdk_deployments, validate_sdk_v1, validate_sdk_v2
 from .terraform import validate_terraform
 from .yaml_files import validate_yaml
 
@@ -36,6 +36,8 @@ def validators_for(answers: Mapping[str, str]) -> dict[str, Validator]:
         chosen["sdk-v2"] = validate_sdk_v2
     elif answers["mlops_version"] == "python-sdk-v1":
         chosen["sdk-v1"] = validate_sdk_v1
+    if answers["mlops_version"] in ("python-sdk-v1", "python-sdk-v2"):
+        chosen["sdk-deploy"] = validate_sdk_deployments  # both deploy with azure-ai-ml
     return chosen
 
 

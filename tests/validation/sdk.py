@@ -23,6 +23,7 @@ import ast
 import contextlib
 import importlib.util
 import inspect
+import io
 import json
 import os
 import subprocess
@@ -38,7 +39,19 @@ from typing import Any
 import yaml
 
 from . import Finding
-from .azureml import AZUREML_DIR, SpecFile, azure_ai_ml, error_gist, finding_order, local_reference
+from .azureml import (
+    AZUREML_DIR,
+    BATCH_ENDPOINT,
+    MODEL_BATCH_DEPLOYMENT,
+    ONLINE_DEPLOYMENT,
+    ONLINE_ENDPOINT,
+    SpecFile,
+    azure_ai_ml,
+    error_gist,
+    finding_order,
+    local_reference,
+    sdk_loader,
+)
 
 VALIDATOR_V2 = "sdk-v2"
 VALIDATOR_V1 = "sdk-v1"
@@ -352,6 +365,79 @@ def _dumped_structure_findings(project: Path, relative: str, dumped: Path) -> li
     checker = SpecFile(project, dumped, label=relative)
     checker.check_pipeline_bindings(spec)
     return [Finding(relative, None, VALIDATOR_V2, f"built pipeline: {finding.message}") for finding in checker.findings]
+
+
+# --- the deployments of the SDK deploy scripts (both SDK versions deploy with azure-ai-ml) -----------------------
+
+DEPLOY_SCRIPTS = AZUREML_DIR / "deploy"
+VALIDATOR_DEPLOY = "sdk-deploy"
+DEPLOYMENT_KINDS = {"OnlineModel": ONLINE_DEPLOYMENT, "BatchModel": MODEL_BATCH_DEPLOYMENT}
+ENDPOINT_KINDS = {"OnlineModel": ONLINE_ENDPOINT, "BatchModel": BATCH_ENDPOINT}
+
+
+def validate_sdk_deployments(project: Path) -> list[Finding]:
+    """Findings for the endpoints and deployments that ``mlops/azureml/deploy/<kind>/deploy.py`` roll out.
+
+    Convention: the script names what it serves in ``MODEL`` (an ``endpoints.OnlineModel`` or ``BatchModel``) and
+    ``mlops/azureml/endpoints.py`` builds from it with ``build_<kind>_endpoint(model, name)`` and
+    ``build_<kind>_deployment(model, endpoint, model_reference, name=...)``. Each entity is built offline, validated,
+    dumped to YAML and loaded back with azure-ai-ml's loader of its kind (``load_online_deployment`` checks the data
+    collector too), as ``az ml`` would read it.
+    """
+    findings: list[Finding] = []
+    for path in sorted((project / DEPLOY_SCRIPTS).glob("*/deploy.py")):
+        relative = path.relative_to(project).as_posix()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                with _imported(path) as module:
+                    findings.extend(_deployment_findings(module, path.parent.name, relative))
+            except (Exception, SystemExit) as error:
+                findings.append(Finding(relative, _line_in(error.__traceback__, path), VALIDATOR_DEPLOY,
+                                        f"importing the file raised {error_gist(error)}"))  # fmt: skip
+    return sorted(set(findings), key=finding_order)
+
+
+def _deployment_findings(module: ModuleType, kind: str, relative: str) -> list[Finding]:
+    model, endpoints = getattr(module, "MODEL", None), getattr(module, "endpoints", None)
+    kind_of_model = type(model).__name__
+    if endpoints is None or kind_of_model not in DEPLOYMENT_KINDS:
+        return [Finding(relative, None, VALIDATOR_DEPLOY, "no MODEL (an endpoints.OnlineModel or BatchModel)")]
+    built = {
+        "endpoint": (getattr(endpoints, f"build_{kind}_endpoint"), (model, "validation-endpoint"), {},
+                     ENDPOINT_KINDS[kind_of_model]),
+        "deployment": (getattr(endpoints, f"build_{kind}_deployment"),
+                       (model, "validation-endpoint", f"azureml:{model.name}:1"), {"name": "blue"},
+                       DEPLOYMENT_KINDS[kind_of_model]),
+    }  # fmt: skip
+    findings = []
+    for what, (build, args, kwargs, spec_kind) in built.items():
+        loader = sdk_loader(spec_kind)
+        try:
+            entity = build(*args, **kwargs)
+        except Exception as error:
+            findings.append(
+                Finding(relative, None, VALIDATOR_DEPLOY, f"building the {what} raised {error_gist(error)}")
+            )
+            continue
+        with tempfile.TemporaryDirectory(prefix="mlops-factory-sdk-deploy-") as temporary:
+            dumped = Path(temporary) / f"{what}.yml"
+            try:
+                stream = io.StringIO()
+                data = entity.dump(stream)  # deployments write to the stream, endpoints return their dict
+                dumped.write_text(stream.getvalue() or yaml.safe_dump(json.loads(json.dumps(data))), encoding="utf-8")
+                reloaded = loader(dumped)
+                result = reloaded._validate() if callable(getattr(reloaded, "_validate", None)) else None
+            except Exception as error:
+                message = f"{loader.__name__}() of the dumped {what} failed: {error_gist(error)}"
+                findings.append(Finding(relative, None, VALIDATOR_DEPLOY, message))
+                continue
+        for severity in ("errors", "warnings") if result is not None else ():
+            for diagnostic in result._to_dict().get(severity, []):
+                prefix = "" if severity == "errors" else "warning: "
+                message = f"{loader.__name__}(dump()) of the {what}: {prefix}{diagnostic.get('message')}"
+                findings.append(Finding(relative, None, VALIDATOR_DEPLOY, message))
+    return findings
 
 
 # --- SDK v1 -------------------------------------------------------------------------------------------------------

@@ -358,7 +358,8 @@ def branch_control_check() -> dict:
 
 
 def ensure_pipelines(devops: DevOps, project: Project) -> dict[str, int]:
-    """Pipeline definitions for the project's YAML files (name -> id); the first run is left to the push."""
+    """Pipeline definitions for the project's YAML files (name -> id). None is run on creation: the push of
+    infrastructure/azure-setup.json, which preflight in CI reads, starts the infrastructure pipeline."""
     runner = devops.runner
     listed = runner.read("az", "pipelines", "list", *devops.scope, "--output", "json")
     existing = {item["name"]: item["id"] for item in (listed.json() or [])}
@@ -367,13 +368,13 @@ def ensure_pipelines(devops: DevOps, project: Project) -> dict[str, int]:
         if pipeline.name in existing:
             ids[pipeline.name] = existing[pipeline.name]
             continue
-        created = runner.change(
+        result = runner.change(
             "az", "pipelines", "create", "--name", pipeline.name, "--yaml-path", pipeline.path,
             "--repository", devops.repo.name, "--repository-type", "tfsgit", "--branch", "main",
             "--skip-first-run", "true", *devops.scope, "--output", "json",
             stand_in={"id": f"<id of pipeline {pipeline.name}>"},
         )  # fmt: skip
-        ids[pipeline.name] = created.json()["id"]
+        ids[pipeline.name] = result.json()["id"]
     return ids
 
 

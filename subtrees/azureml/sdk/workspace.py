@@ -1,5 +1,6 @@
 """What every Azure ML script of this project shares: the settings of config-infra-<environment>.yml, the
-subscription, an authenticated client, model references and handing results on to the next CI step.
+subscription, a sign-in that outlives a CI token, an authenticated client, model references and handing
+results on to the next CI step.
 
 The scripts under mlops/azureml/ import it by adding this folder to ``sys.path``:
 
@@ -17,6 +18,8 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,8 @@ PROJECT_ROOT = HERE.parents[1]
 ENVIRONMENTS = ("dev", "prod")
 LATEST = "latest"
 REGISTRATION_FILE = "registration.json"
+# The audience Microsoft Entra ID expects in a federated token.
+TOKEN_AUDIENCE = "api://AzureADTokenExchange"
 
 
 def read_config(environment: str) -> dict[str, Any]:
@@ -83,13 +88,54 @@ def missing_settings(needed: Mapping[str, Any], environment: str = "dev", hint: 
     return True
 
 
-def ml_client(subscription_id: str, resource_group: str | None = None, workspace: str | None = None, **scope: Any):
-    """An azure-ai-ml MLClient for a workspace (or, with ``registry_name=``, a registry), signed in with the Azure
-    CLI session: `az login` on a laptop, the OIDC / workload identity login in CI."""
-    from azure.ai.ml import MLClient
-    from azure.identity import AzureCliCredential
+def github_federated_token() -> str:
+    """A new OIDC token of the running GitHub Actions job, for Microsoft Entra ID
+    (docs.github.com/actions/reference/security/oidc#methods-for-requesting-the-oidc-token)."""
+    url = os.environ["ACTIONS_ID_TOKEN_REQUEST_URL"]
+    separator = "&" if urllib.parse.urlsplit(url).query else "?"
+    request = urllib.request.Request(
+        url + separator + urllib.parse.urlencode({"audience": TOKEN_AUDIENCE}),
+        headers={"Authorization": f"bearer {os.environ.get('ACTIONS_ID_TOKEN_REQUEST_TOKEN', '')}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (the runner's own endpoint)
+        return json.load(response)["value"]
 
-    return MLClient(AzureCliCredential(), subscription_id, resource_group, workspace, **scope)
+
+def credential() -> Any:
+    """The credential every script signs in with. In CI the Azure CLI's sign-in rests on a federated token
+    valid for minutes, which the CLI cannot renew (jobs that outlive it fail with AADSTS700024), so CI gets
+    credentials that ask for a new token whenever Microsoft Entra ID needs one:
+
+    - Azure DevOps, in an AzureCLI@2 step with SYSTEM_ACCESSTOKEN mapped (templates/azure-cli.yml, renewLogin):
+      azure-identity's AzurePipelinesCredential for the step's service connection;
+    - GitHub Actions, in a job with `permissions: id-token: write` and AZURE_CLIENT_ID / AZURE_TENANT_ID set
+      (the azure-ml-setup action sets them): a ClientAssertionCredential that asks GitHub for a new token;
+    - anywhere else: the Azure CLI's session (`az login`, which renews itself).
+    """
+    from azure.identity import AzureCliCredential, AzurePipelinesCredential, ClientAssertionCredential
+
+    environment = os.environ
+    if environment.get("SYSTEM_ACCESSTOKEN") and environment.get("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"):
+        return AzurePipelinesCredential(
+            tenant_id=environment.get("AZURESUBSCRIPTION_TENANT_ID", ""),
+            client_id=environment.get("AZURESUBSCRIPTION_CLIENT_ID", ""),
+            service_connection_id=environment["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"],
+            system_access_token=environment["SYSTEM_ACCESSTOKEN"],
+        )
+    github = ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AZURE_CLIENT_ID", "AZURE_TENANT_ID")
+    if all(environment.get(name) for name in github):
+        return ClientAssertionCredential(
+            environment["AZURE_TENANT_ID"], environment["AZURE_CLIENT_ID"], github_federated_token
+        )
+    return AzureCliCredential()
+
+
+def ml_client(subscription_id: str, resource_group: str | None = None, workspace: str | None = None, **scope: Any):
+    """An azure-ai-ml MLClient for a workspace (or, with ``registry_name=``, a registry), signed in with
+    ``credential()``: `az login` on a laptop, a self-renewing OIDC / workload identity sign-in in CI."""
+    from azure.ai.ml import MLClient
+
+    return MLClient(credential(), subscription_id, resource_group, workspace, **scope)
 
 
 def model_uri(name: str, version: str, registry: str | None = None) -> str:
@@ -117,6 +163,13 @@ def resolve_version(client: Any, name: str, version: str) -> str:
     if newest is None:
         raise SystemExit(f"error: no version of model {name} is registered")
     return newest
+
+
+def submitted(job_name: str, url: str | None, what: str) -> None:
+    """Say that a job was submitted and hand its name on to later CI steps at once (job_name), so that a
+    failure while waiting for it still names the job."""
+    print(f"Submitted {what} {job_name}: {url or 'see Azure ML studio'}")
+    publish(job_name=job_name)
 
 
 def wait_for_job(client: Any, job_name: str, what: str) -> bool:

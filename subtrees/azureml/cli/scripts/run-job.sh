@@ -2,7 +2,7 @@
 # Submits one Azure ML job file (a pipeline or a command job) to the workspace of
 # config-infra-<environment>.yml and waits for it; fails unless the job completes. Arguments after the
 # file go to `az ml job create` (for example --set inputs.<name>=<value>). The job's name is handed to the
-# steps after it as job_name.
+# steps after it as job_name as soon as it is submitted; in CI the sign-in is renewed while the job runs.
 #
 #   usage: mlops/scripts/run-job.sh <dev|prod> <job file> [az ml job create arguments...]
 set -euo pipefail
@@ -20,6 +20,7 @@ cd "$PROJECT_ROOT"
 resource_group=$(config_value "$environment" resource_group)
 workspace=$(config_value "$environment" aml_workspace)
 scope=(--resource-group "$resource_group" --workspace-name "$workspace")
+ensure_fresh_login
 job=$(submit_job "$file" "${scope[@]}" "$@")
-wait_for_job "$job" "${scope[@]}"
 publish job_name "$job"
+wait_for_job "$job" "${scope[@]}"

@@ -10,7 +10,9 @@ in one of two shapes:
 and the answer is the list of predicted fares, one per trip. The model checks the columns against its
 signature: a request that lacks a feature column fails with a message that names it.
 
-The script depends on nothing else in this folder, so it also serves when deployed on its own.
+Each answered request is logged for the model monitor through Azure ML's data collector (production_data.py):
+the trips as model_inputs, the predicted fares as model_outputs (column fare_amount, as in the training data).
+Apart from that module the script depends on nothing else in this folder.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from typing import Any
 import mlflow.pyfunc
 import pandas as pd
 from mlflow.types import DataType
+from production_data import ProductionData
 
 MODEL_DIR_VARIABLE = "AZUREML_MODEL_DIR"
+PREDICTION = "fare_amount"  # the training data's name of what the model predicts
 logger = logging.getLogger(__name__)
 model: Any = None
+production: ProductionData | None = None
 
 
 def find_model_dir(root: Path) -> Path:
@@ -39,14 +44,15 @@ def find_model_dir(root: Path) -> Path:
 
 
 def init() -> None:
-    """Load the model once, from the folder Azure ML names in AZUREML_MODEL_DIR."""
-    global model
+    """Load the model once, from the folder Azure ML names in AZUREML_MODEL_DIR; start the data collector."""
+    global model, production
     root = os.environ.get(MODEL_DIR_VARIABLE)
     if not root:
         raise RuntimeError(f"the environment variable {MODEL_DIR_VARIABLE} must name the model folder")
     model_dir = find_model_dir(Path(root))
     model = mlflow.pyfunc.load_model(str(model_dir))
     logger.info("loaded the model from %s", model_dir)
+    production = ProductionData()
 
 
 def parse_request(raw_data: str | bytes) -> pd.DataFrame:
@@ -92,5 +98,7 @@ def run(raw_data: str) -> list[float]:
     if frame.empty:
         return []
     frame = conform(frame, model.metadata.get_input_schema())
-    predictions = model.predict(frame)
-    return [float(value) for value in predictions]
+    predictions = [float(value) for value in model.predict(frame)]
+    if production is not None:
+        production.log(frame, pd.DataFrame({PREDICTION: predictions}))
+    return predictions

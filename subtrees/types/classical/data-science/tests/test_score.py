@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import score
 from common import FEATURES, features
+from test_production_data import record_production
 
 # Where the online deployment's sample request lives in the generated project.
 SAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "mlops" / "azureml" / "deploy" / "online" / "sample-request.json"
@@ -100,3 +101,15 @@ def test_the_online_endpoint_sample_request_is_scored(deployed: Path) -> None:
     assert request["input_data"]["columns"] == list(FEATURES)
     predictions = score.run(json.dumps(request))
     assert len(predictions) == len(request["input_data"]["data"])
+
+
+def test_each_answered_request_is_logged_for_the_model_monitor(
+    deployed: Path, trips: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logged = record_production(monkeypatch, score)
+
+    predictions = score.run(json.dumps({"data": trips.to_dict(orient="records")}))
+
+    logged_inputs, logged_outputs, context = logged()
+    assert set(logged_inputs.columns) == set(FEATURES) and len(logged_inputs) == 3
+    assert logged_outputs["fare_amount"].tolist() == predictions and context is not None

@@ -12,8 +12,12 @@ and the answer has one entry per image: the most likely class, its probability a
 every class, e.g. ``[{"label": "circle", "score": 0.91, "probabilities": {"circle": 0.91, ...} }]``.
 A request that is not one of these, or an image that cannot be decoded, fails with a message that says why.
 
-The script uses common.py (decoding, the same as in training) and network.py of this folder, which Azure
-ML uploads with it as the deployment's code.
+Each answered request is logged for the model monitor through Azure ML's data collector (production_data.py):
+per image, its size in bytes and the mean of each colour channel as the model sees it (model_inputs), and the
+answer with the probability of every class (model_outputs).
+
+The script uses common.py (decoding, the same as in training), network.py and production_data.py of this folder,
+which Azure ML uploads with it as the deployment's code.
 """
 
 from __future__ import annotations
@@ -27,16 +31,19 @@ from pathlib import Path
 from typing import Any
 
 from common import DataError, find_model_dir, image_tensor
+from production_data import ProductionData
 
 MODEL_DIR_VARIABLE = "AZUREML_MODEL_DIR"
 IMAGE_COLUMN = "image"
+CHANNELS = ("red", "green", "blue")
 logger = logging.getLogger(__name__)
 model: Any = None
+production: ProductionData | None = None
 
 
 def init() -> None:
-    """Load the model once, from the folder Azure ML names in AZUREML_MODEL_DIR."""
-    global model
+    """Load the model once, from the folder Azure ML names in AZUREML_MODEL_DIR; start the data collector."""
+    global model, production
     import mlflow.pytorch
 
     root = os.environ.get(MODEL_DIR_VARIABLE)
@@ -48,6 +55,7 @@ def init() -> None:
         raise RuntimeError(str(error)) from None
     model = mlflow.pytorch.load_model(str(model_dir), map_location="cpu").eval()
     logger.info("loaded the model from %s: classes %s", model_dir, model.classes)
+    production = ProductionData()
 
 
 def decode(text: Any, position: int) -> bytes:
@@ -88,7 +96,7 @@ def parse_request(raw_data: str | bytes) -> list[bytes]:
 
 
 def classify(images: list[bytes]) -> list[dict[str, Any]]:
-    """The answer for the image files ``images``."""
+    """The answer for the image files ``images``; logs them and the answer as production data."""
     from network import predict_probabilities
 
     tensors = []
@@ -107,7 +115,36 @@ def classify(images: list[bytes]) -> list[dict[str, Any]]:
                 "probabilities": dict(zip(model.classes, row, strict=True)),
             }
         )
+    if production is not None:
+        production.log(*production_frames(images, tensors, answers))
     return answers
+
+
+def production_frames(images: list[bytes], tensors: list[Any], answers: list[dict[str, Any]]) -> tuple[Any, Any]:
+    """What the data collector keeps of a request: per image its size and the mean of each colour channel as
+    the model sees it (inputs), and the answer with one column per class (outputs)."""
+    import pandas as pd
+
+    inputs = pd.DataFrame(
+        [
+            {
+                "image_bytes": len(data),
+                **{f"mean_{name}": float(tensor[index].mean()) for index, name in enumerate(CHANNELS)},
+            }
+            for data, tensor in zip(images, tensors, strict=True)
+        ]
+    )
+    outputs = pd.DataFrame(
+        [
+            {
+                "label": answer["label"],
+                "score": answer["score"],
+                **{f"probability_{name}": value for name, value in answer["probabilities"].items()},
+            }
+            for answer in answers
+        ]
+    )
+    return inputs, outputs
 
 
 def run(raw_data: str) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import evaluate
 import pytest
 import score
 from common import read_image_set
+from test_production_data import record_production
 
 # Where the online deployment's sample request lives in the generated project.
 SAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "mlops" / "azureml" / "deploy" / "online" / "sample-request.json"
@@ -94,3 +95,18 @@ def test_the_online_endpoint_sample_request_is_scored(deployed: Path) -> None:
     answers = score.run(json.dumps(request))
     assert len(answers) == len(request["images"]) == 3
     assert {answer["label"] for answer in answers} <= {"circle", "square", "triangle"}
+
+
+def test_each_answered_request_is_logged_for_the_model_monitor(
+    deployed: Path, test_images: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logged = record_production(monkeypatch, score)
+
+    answers = score.run(json.dumps({"images": [encoded(path) for path in test_images]}))
+
+    logged_inputs, logged_outputs, context = logged()
+    assert list(logged_inputs.columns) == ["image_bytes", "mean_red", "mean_green", "mean_blue"]
+    assert logged_inputs["image_bytes"].tolist() == [path.stat().st_size for path in test_images]
+    assert logged_inputs[["mean_red", "mean_green", "mean_blue"]].stack().between(0, 1).all()
+    assert logged_outputs["label"].tolist() == [answer["label"] for answer in answers] and context is not None
+    assert {"probability_circle", "probability_square", "probability_triangle"} <= set(logged_outputs.columns)

@@ -11,7 +11,9 @@ in one of these shapes:
 and the answer has one entry per text, in the order of the request: the predicted label and the model's
 confidence in it, ``[{"label": "positive", "score": 0.97}, ...]``.
 
-The script depends on nothing else in this folder, so it also serves when deployed on its own.
+Each answered request is logged for the model monitor through Azure ML's data collector (production_data.py):
+the texts and their lengths as model_inputs, the labels and scores as model_outputs. Apart from that module the
+script depends on nothing else in this folder.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from production_data import ProductionData
+
 MODEL_DIR_VARIABLE = "AZUREML_MODEL_DIR"
 TEXT = "text"
 BATCH_SIZE = 16
 logger = logging.getLogger(__name__)
 classifier: Any = None
+production: ProductionData | None = None
 
 
 def find_model_dir(root: Path) -> Path:
@@ -50,9 +55,10 @@ def load(root: str | None) -> Any:
 
 
 def init() -> None:
-    """Load the model once, from the folder Azure ML names in AZUREML_MODEL_DIR."""
-    global classifier
+    """Load the model once, from the folder Azure ML names in AZUREML_MODEL_DIR; start the data collector."""
+    global classifier, production
     classifier = load(os.environ.get(MODEL_DIR_VARIABLE))
+    production = ProductionData()
 
 
 def texts_of(raw_data: str | bytes) -> list[str]:
@@ -95,4 +101,15 @@ def run(raw_data: str) -> list[dict[str, Any]]:
     """The predicted label of each text in the request, with its score."""
     if classifier is None:
         raise RuntimeError("init() has not loaded the model")
-    return classify(classifier, texts_of(raw_data))
+    texts = texts_of(raw_data)
+    answers = classify(classifier, texts)
+    if production is not None and answers:
+        import pandas as pd
+
+        production.log(
+            pd.DataFrame({TEXT: texts, "characters": [len(text) for text in texts]}),
+            pd.DataFrame(
+                {"label": [answer["label"] for answer in answers], "score": [answer["score"] for answer in answers]}
+            ),
+        )
+    return answers

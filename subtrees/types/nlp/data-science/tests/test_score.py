@@ -11,6 +11,7 @@ from pathlib import Path
 import batch_score
 import pytest
 import score
+from test_production_data import record_production
 
 # Where the online deployment's sample request lives in the generated project.
 SAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "mlops" / "azureml" / "deploy" / "online" / "sample-request.json"
@@ -130,3 +131,17 @@ def test_batch_scoring_runs_locally_too(mounted: Path, tmp_path: Path, sample_da
         truth = [row["label"] for row in csv.DictReader(handle)]
     assert len(rows) == len(truth)
     assert sum(row["label"] == label for row, label in zip(rows, truth, strict=True)) / len(truth) > 0.9
+
+
+def test_each_answered_request_is_logged_for_the_model_monitor(monkeypatch: pytest.MonkeyPatch) -> None:
+    logged = record_production(monkeypatch, score)
+    monkeypatch.setattr(score, "classifier", lambda texts, **_: [{"label": "positive", "score": 0.75} for _ in texts])
+
+    answers = score.run(json.dumps({"data": ["Great battery.", "Broke after a day."]}))
+
+    logged_inputs, logged_outputs, context = logged()
+    assert logged_inputs.to_dict(orient="list") == {
+        "text": ["Great battery.", "Broke after a day."],
+        "characters": [14, 18],
+    }
+    assert logged_outputs.to_dict(orient="records") == answers and context is not None

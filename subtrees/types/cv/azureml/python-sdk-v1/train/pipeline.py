@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import sdk_v1  # noqa: E402  (mlops/azureml/sdk_v1.py: sign-in and data movement azureml-core lacks)
 import workspace as project  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
 
 PROJECT_ROOT = project.PROJECT_ROOT
@@ -223,18 +224,12 @@ def build_pipeline(workspace: Any, *, raw_data: str = PUBLIC_DATA, **step_option
     ``step_options`` are the keyword arguments of ``build_steps``.
     """
     from azureml.core import Dataset
-    from azureml.data.datapath import DataPath
     from azureml.pipeline.core import Pipeline
 
     if "://" in raw_data:
         dataset = Dataset.File.from_files(path=raw_data)
     else:
-        dataset = Dataset.File.upload_directory(
-            src_dir=raw_data,
-            target=DataPath(workspace.get_default_datastore(), DATASTORE_FOLDER),
-            overwrite=True,
-            show_progress=False,
-        )
+        dataset = sdk_v1.upload_dataset(Path(raw_data), workspace, DATASTORE_FOLDER)
     steps = build_steps(dataset.as_named_input("raw_data").as_download(), **step_options)
     description = "image-classifier training: prep, train, evaluate, register"
     return Pipeline(workspace=workspace, steps=steps, description=description)
@@ -313,14 +308,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     from azureml.core import Experiment, Workspace
-    from azureml.core.authentication import AzureCliAuthentication
 
-    # The Azure CLI session: `az login` on a laptop, the OIDC / workload identity login in CI.
+    # `az login` on a laptop; in CI a sign-in that renews itself while the run is awaited (sdk_v1.py).
     workspace = Workspace.get(
         name=workspace_name,
         subscription_id=subscription_id,
         resource_group=resource_group,
-        auth=AzureCliAuthentication(),
+        auth=sdk_v1.authentication(),
     )
     if args.production_model == AUTO:
         production = latest_model_uri(workspace, args.model_name)
@@ -344,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         min_improvement=args.min_improvement,
     )
     run = Experiment(workspace, args.experiment_name).submit(pipeline)
-    print(f"Submitted pipeline run {run.id}: {run.get_portal_url()}")
+    project.submitted(run.id, run.get_portal_url(), "pipeline run")
     if args.wait:
         run.wait_for_completion(show_output=True, raise_on_error=True)
         status = run.get_status()
@@ -352,8 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if status != "Completed":
             return 1
         with tempfile.TemporaryDirectory() as download:
-            register_run = run.find_step_run(REGISTER_STEP)[0]
-            register_run.get_output_data("registration_output").download(local_path=download)
+            sdk_v1.download_step_output(run, REGISTER_STEP, "registration_output", Path(download))
             registration = project.read_registration(Path(download))
         project.report_registration(run.id, registration, args.model_name)
     return 0

@@ -350,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     submitted = client.jobs.create_or_update(job, experiment_name=args.experiment_name)
-    print(f"Submitted pipeline job {submitted.name}: {submitted.studio_url}")
+    workspace.submitted(submitted.name, submitted.studio_url, "pipeline job")
     if args.wait:
         if not workspace.wait_for_job(client, submitted.name, "Pipeline job"):
             return 1

@@ -1,24 +1,11 @@
-"""Deploy the registered MLflow model taxi-fare-model to a managed online endpoint and smoke-test it.
+"""Roll a version of taxi-fare-model out to the managed online endpoint, in stages (mlops/azureml/rollout.py).
 
-With the Azure ML Python SDK v2 (azure-ai-ml), the script
+The endpoint, its deployments and the rollout are endpoints.py's and rollout.py's; this script names the model and
+checks its smoke test: sample-request.json (beside it) holds trips in the "input_data" format of
+data-science/src/score.py (the feature "columns" and the "data" rows), and the answer must be one numeric
+prediction per row.
 
-1. creates the managed online endpoint (key authentication) or leaves the existing one as it is,
-2. creates or updates the deployment (default: blue) with a version of taxi-fare-model: in dev the newest
-   version registered in the workspace, in prod the newest one promoted to the Azure ML registry,
-3. sends all of the endpoint's traffic to that deployment, and
-4. posts sample-request.json (beside this script) to the deployment and checks that it answers with one
-   numeric prediction per row.
-
-The model is an MLflow model, so the deployment needs no scoring script or environment: Azure ML serves it
-with its MLflow runtime, which takes the request format of data-science/src/score.py: an "input_data" object
-with the feature "columns" and the "data" rows.
-
-The endpoint name, workspace and registry come from config-infra-<environment>.yml at the project root;
-the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's current account.
-
-    pip install -r mlops/azureml/requirements.txt
-    python mlops/azureml/deploy/online/deploy.py --dry-run                 # print what it would create
-    python mlops/azureml/deploy/online/deploy.py --environment dev
+    python mlops/azureml/deploy/online/deploy.py --environment dev        # --dry-run: print what it would create
     python mlops/azureml/deploy/online/deploy.py --write-sample-request   # after the data's columns changed
 """
 
@@ -33,59 +20,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line and Azure steps of the deploy scripts)
-import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
+import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line, endpoints and rollout of the deploy scripts)
 
 HERE = Path(__file__).resolve().parent
-PROJECT_ROOT = workspace.PROJECT_ROOT
 SAMPLE_REQUEST = HERE / "sample-request.json"
-RAW_DATA = PROJECT_ROOT / "data" / "taxi-trips.csv"
+RAW_DATA = endpoints.PROJECT_ROOT / "data" / "taxi-trips.csv"
 TARGET = "fare_amount"
-
-MODEL_NAME = "taxi-fare-model"
-DEPLOYMENT = "blue"
-INSTANCE_TYPE = "Standard_DS3_v2"
-INSTANCE_COUNT = 1
-LATEST = workspace.LATEST
 SAMPLE_ROWS = 3
-# The newest version of the model in the workspace; the scripts resolve and print the exact version.
-DEFAULT_MODEL = f"azureml:{MODEL_NAME}@{LATEST}"
-
-
-def build_endpoint(name: str = "taxi-fare-online", *, environment: str = "dev") -> Any:
-    """The managed online endpoint (an ``azure.ai.ml.entities.ManagedOnlineEndpoint``), built offline."""
-    from azure.ai.ml.entities import ManagedOnlineEndpoint
-
-    return ManagedOnlineEndpoint(
-        name=name,
-        auth_mode="key",
-        description=f"Taxi fare predictions ({environment})",
-        tags={"model": MODEL_NAME, "environment": environment},
-    )
-
-
-def build_deployment(
-    endpoint_name: str = "taxi-fare-online",
-    model: str = DEFAULT_MODEL,
-    *,
-    name: str = DEPLOYMENT,
-    instance_type: str = INSTANCE_TYPE,
-    instance_count: int = INSTANCE_COUNT,
-) -> Any:
-    """The deployment of an MLflow model (an ``azure.ai.ml.entities.ManagedOnlineDeployment``), built offline.
-
-    ``model`` is a model reference (see ``model_uri``). No code or environment: Azure ML serves MLflow models itself.
-    """
-    from azure.ai.ml.entities import ManagedOnlineDeployment
-
-    return ManagedOnlineDeployment(
-        name=name,
-        endpoint_name=endpoint_name,
-        model=model,
-        instance_type=instance_type,
-        instance_count=instance_count,
-        tags={"model": model},
-    )
+MODEL = endpoints.OnlineModel(name="taxi-fare-model", description="Taxi fare predictions")
 
 
 # --- the smoke request ------------------------------------------------------------------------------------------
@@ -141,15 +83,9 @@ def request_problems(request: Any, data: Path = RAW_DATA, target: str = TARGET) 
 def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
     """Why the endpoint's answer is not one numeric prediction per row of ``request`` (empty when it is)."""
     rows = len(request["input_data"]["data"])
-    try:
-        answer = json.loads(response)
-    except json.JSONDecodeError:
-        return [f"the answer is not JSON: {response[:200]}"]
-    if isinstance(answer, str):  # some servers send the JSON document as a JSON string
-        try:
-            answer = json.loads(answer)
-        except json.JSONDecodeError:
-            return [f"the answer is not a list of predictions: {answer[:200]}"]
+    answer, problem = endpoints.json_answer(response)
+    if problem:
+        return [problem]
     if isinstance(answer, dict):
         answer = answer.get("predictions", answer)
     if not isinstance(answer, list):
@@ -163,26 +99,15 @@ def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Create or update the endpoint and its deployment, route traffic to it, smoke-test it."""
-    args = endpoints.parse_online_args(
+    """Roll the model version out to the online endpoint in stages; the exit code."""
+    return endpoints.online_main(
         argv,
-        "Deploy the registered MLflow model taxi-fare-model to the managed online endpoint of "
-        "config-infra-<environment>.yml and send it sample-request.json.",
-        model_name=MODEL_NAME,
-        deployment=DEPLOYMENT,
-        instance_type=INSTANCE_TYPE,
-        instance_count=INSTANCE_COUNT,
-        request_file=SAMPLE_REQUEST,
-        sample_request_help=f"rewrite the request file from the first {SAMPLE_ROWS} rows of data/taxi-trips.csv "
-        "and exit",
-    )
-    return endpoints.deploy_online(
-        args,
-        build_endpoint=build_endpoint,
-        build_deployment=build_deployment,
+        MODEL,
+        SAMPLE_REQUEST,
         request_problems=request_problems,
         prediction_problems=prediction_problems,
         sample_request=lambda: request_text(build_sample_request()),
+        sample_request_help=f"rewrite the request from the first {SAMPLE_ROWS} rows of data/taxi-trips.csv, exit",
     )
 
 

@@ -1,25 +1,9 @@
-"""Deploy the registered image classifier (image-classifier) to a batch endpoint; optionally score images with it.
+"""Roll a version of image-classifier out to the batch endpoint (mlops/azureml/endpoints.py, rollout.py).
 
-With the Azure ML Python SDK v2 (azure-ai-ml), the script
+data-science/src/batch_score.py classifies folders of images (and the images inside .zip archives), one line
+file,label,score per image in predictions.csv.
 
-1. creates the batch endpoint or leaves the existing one as it is,
-2. creates or updates its deployment (default: image-classifier-batch) with a version of image-classifier,
-   running on the workspace's CPU cluster: in dev the newest version registered in the workspace, in prod the
-   newest one promoted to the Azure ML registry,
-3. makes that deployment the endpoint's default, and
-4. with --invoke, starts a batch scoring job on data/images (uploaded) or --input (a folder of images or .zip
-   archives, local or azureml:/https:); with --wait, waits for it. The answers land in the job's `score`
-   output as predictions.csv, one line `file,label,score` per image.
-
-data-science/src/batch_score.py scores the files, in the project's own environment (the Azure ML base image
-plus data-science/environment/conda.yml, with the torch version the model was pickled with).
-
-The endpoint name, compute cluster, workspace and registry come from config-infra-<environment>.yml at the
-project root; the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's account.
-
-    pip install -r mlops/azureml/requirements.txt
-    python mlops/azureml/deploy/batch/deploy.py --dry-run        # print what it would create
-    python mlops/azureml/deploy/batch/deploy.py --environment dev --invoke --wait
+    python mlops/azureml/deploy/batch/deploy.py --environment dev      # --help: the options
 """
 
 from __future__ import annotations
@@ -27,96 +11,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line and Azure steps of the deploy scripts)
-import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
+import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line, endpoints and rollout of the deploy scripts)
 
-PROJECT_ROOT = workspace.PROJECT_ROOT
-SAMPLE_IMAGES = PROJECT_ROOT / "data" / "images"
-SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"
-CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
-# Keep in step with mlops/azureml/train/pipeline.py: the model is served with the packages it was trained with.
-IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
-
-MODEL_NAME = "image-classifier"
-DEPLOYMENT = "image-classifier-batch"
-LATEST = workspace.LATEST
-# The newest version of the model in the workspace; the scripts resolve and print the exact version.
-DEFAULT_MODEL = f"azureml:{MODEL_NAME}@{LATEST}"
-
-
-def build_endpoint(name: str = "image-classifier-batch", *, environment: str = "dev") -> Any:
-    """The batch endpoint (an ``azure.ai.ml.entities.BatchEndpoint``), built offline."""
-    from azure.ai.ml.entities import BatchEndpoint
-
-    return BatchEndpoint(
-        name=name,
-        description=f"Image classification for folders of images ({environment})",
-        tags={"model": MODEL_NAME, "environment": environment},
-    )
-
-
-def build_deployment(
-    endpoint_name: str = "image-classifier-batch",
-    model: str = DEFAULT_MODEL,
-    *,
-    name: str = DEPLOYMENT,
-    compute: str = endpoints.COMPUTE,
-    instance_count: int = 1,
-    max_concurrency_per_instance: int = 2,
-    mini_batch_size: int = 10,
-    image: str = IMAGE,
-) -> Any:
-    """The batch deployment (an ``azure.ai.ml.entities.ModelBatchDeployment``) of the model, scored by
-    batch_score.py, built offline.
-
-    ``model`` is a model reference (see ``workspace.model_uri``). Each mini batch is ``mini_batch_size`` input
-    files; the answers for all of them are appended to one output file.
-    """
-    from azure.ai.ml.constants import BatchDeploymentOutputAction
-    from azure.ai.ml.entities import (
-        BatchRetrySettings,
-        CodeConfiguration,
-        Environment,
-        ModelBatchDeployment,
-        ModelBatchDeploymentSettings,
-    )
-
-    return ModelBatchDeployment(
-        name=name,
-        endpoint_name=endpoint_name,
-        description="image-classifier, scored by data-science/src/batch_score.py",
-        model=model,
-        code_configuration=CodeConfiguration(code=str(SOURCE_DIR), scoring_script="batch_score.py"),
-        environment=Environment(image=image, conda_file=str(CONDA_FILE)),
-        compute=compute,
-        settings=ModelBatchDeploymentSettings(
-            instance_count=instance_count,
-            max_concurrency_per_instance=max_concurrency_per_instance,
-            mini_batch_size=mini_batch_size,
-            output_action=BatchDeploymentOutputAction.APPEND_ROW,
-            output_file_name=endpoints.OUTPUT_FILE,
-            retry_settings=BatchRetrySettings(max_retries=3, timeout=300),
-            logging_level="info",
-        ),
-        tags={"model": model},
-    )
+MODEL = endpoints.BatchModel(
+    name="image-classifier",
+    description="Image classification for folders of images",
+    scoring_script="batch_score.py",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Create or update the endpoint and its deployment, make it the default; optionally run a scoring job."""
-    args = endpoints.parse_batch_args(
-        argv,
-        "Deploy the registered image classifier image-classifier to the batch endpoint of "
-        "config-infra-<environment>.yml; with --invoke, score a folder of images with it.",
-        model_name=MODEL_NAME,
-        deployment=DEPLOYMENT,
-        input_default=SAMPLE_IMAGES,
-        input_help="images to score, local or azureml:/https: (default: data/images)",
+    """The test job scores data/images (or --input); the exit code."""
+    return endpoints.batch_main(
+        argv, MODEL, endpoints.PROJECT_ROOT / "data" / "images", "images to score, local or azureml:/https:"
     )
-    return endpoints.deploy_batch(args, build_endpoint=build_endpoint, build_deployment=build_deployment)
 
 
 if __name__ == "__main__":

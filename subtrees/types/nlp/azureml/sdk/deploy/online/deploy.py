@@ -1,95 +1,29 @@
-"""Deploy the registered text classifier review-sentiment-model to a managed online endpoint and smoke-test it.
+"""Roll a version of review-sentiment-model out to the managed online endpoint, in stages (mlops/azureml/rollout.py).
 
-With the Azure ML Python SDK v2 (azure-ai-ml), the script
+The endpoint, its deployments and the rollout are endpoints.py's and rollout.py's; this script names the model and
+checks its smoke test: sample-request.json (beside it) holds texts in the "input_data" format of
+data-science/src/score.py ({"columns": ["text"], "data": [[...], ...]}), and the answer must be one
+{"label": ..., "score": ...} per text.
 
-1. creates the managed online endpoint (key authentication) or leaves the existing one as it is,
-2. creates or updates the deployment (default: blue) with a version of review-sentiment-model: in dev the newest
-   version registered in the workspace, in prod the newest one promoted to the Azure ML registry,
-3. sends all of the endpoint's traffic to that deployment, and
-4. posts sample-request.json (beside this script) to the deployment and checks that it answers with one label
-   per text.
-
-The model is an MLflow model (a transformers text-classification pipeline) served by data-science/src/score.py
-in the project's own environment (an Azure ML base image plus data-science/environment/conda.yml, the packages
-the model was trained with and the Azure ML inference server). score.py takes {"input_data": {"columns":
-["text"], "data": [[...], ...]} } and answers [{"label": ..., "score": ...}, ...].
-
-The endpoint name, workspace and registry come from config-infra-<environment>.yml at the project root;
-the subscription from --subscription-id, $AZURE_SUBSCRIPTION_ID or the Azure CLI's current account.
-
-    pip install -r mlops/azureml/requirements.txt
-    python mlops/azureml/deploy/online/deploy.py --dry-run                 # print what it would create
-    python mlops/azureml/deploy/online/deploy.py --environment dev
+    python mlops/azureml/deploy/online/deploy.py --environment dev        # --dry-run: print what it would create
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line and Azure steps of the deploy scripts)
-import workspace  # noqa: E402  (mlops/azureml/workspace.py: settings and helpers the scripts share)
+import endpoints  # noqa: E402  (mlops/azureml/endpoints.py: command line, endpoints and rollout of the deploy scripts)
 
-HERE = Path(__file__).resolve().parent
-PROJECT_ROOT = workspace.PROJECT_ROOT
-SAMPLE_REQUEST = HERE / "sample-request.json"
-SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"
-CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
-
-MODEL_NAME = "review-sentiment-model"
-DEPLOYMENT = "blue"
-SCORING_SCRIPT = "score.py"
-# Keep in step with the image of the training pipeline (train/pipeline.py).
-IMAGE = "mcr.microsoft.com/azureml/openmpi5.0-ubuntu24.04:20260901.v1"
-INSTANCE_TYPE = "Standard_DS3_v2"
-INSTANCE_COUNT = 1
-LATEST = workspace.LATEST
+SAMPLE_REQUEST = Path(__file__).resolve().parent / "sample-request.json"
 TEXT = "text"
-# The newest version of the model in the workspace; the scripts resolve and print the exact version.
-DEFAULT_MODEL = f"azureml:{MODEL_NAME}@{LATEST}"
-
-
-def build_endpoint(name: str = "review-sentiment-online", *, environment: str = "dev") -> Any:
-    """The managed online endpoint (an ``azure.ai.ml.entities.ManagedOnlineEndpoint``), built offline."""
-    from azure.ai.ml.entities import ManagedOnlineEndpoint
-
-    return ManagedOnlineEndpoint(
-        name=name,
-        auth_mode="key",
-        description=f"Sentiment of product reviews ({environment})",
-        tags={"model": MODEL_NAME, "environment": environment},
-    )
-
-
-def build_deployment(
-    endpoint_name: str = "review-sentiment-online",
-    model: str = DEFAULT_MODEL,
-    *,
-    name: str = DEPLOYMENT,
-    instance_type: str = INSTANCE_TYPE,
-    instance_count: int = INSTANCE_COUNT,
-) -> Any:
-    """The deployment of the model with score.py (an ``azure.ai.ml.entities.ManagedOnlineDeployment``), built offline.
-
-    ``model`` is a model reference (see ``workspace.model_uri``).
-    """
-    from azure.ai.ml.entities import CodeConfiguration, Environment, ManagedOnlineDeployment, OnlineRequestSettings
-
-    return ManagedOnlineDeployment(
-        name=name,
-        endpoint_name=endpoint_name,
-        model=model,
-        code_configuration=CodeConfiguration(code=str(SOURCE_DIR), scoring_script=SCORING_SCRIPT),
-        environment=Environment(image=IMAGE, conda_file=str(CONDA_FILE)),
-        instance_type=instance_type,
-        instance_count=instance_count,
-        request_settings=OnlineRequestSettings(request_timeout_ms=10000),
-        tags={"model": model},
-    )
+# 4 cores and 14 GB: a DistilBERT-sized model answers a few texts in well under a second on the CPU.
+MODEL = endpoints.OnlineModel(
+    name="review-sentiment-model", description="Sentiment of product reviews", request_timeout_ms=10000
+)
 
 
 # --- the smoke request ------------------------------------------------------------------------------------------
@@ -112,15 +46,9 @@ def request_problems(request: Any) -> list[str]:
 def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
     """Why the endpoint's answer is not one {"label", "score"} per row of ``request`` (empty when it is)."""
     rows = len(request["input_data"]["data"])
-    try:
-        answer = json.loads(response)
-    except json.JSONDecodeError:
-        return [f"the answer is not JSON: {response[:200]}"]
-    if isinstance(answer, str):  # some servers send the JSON document as a JSON string
-        try:
-            answer = json.loads(answer)
-        except json.JSONDecodeError:
-            return [f"the answer is not a list of predictions: {answer[:200]}"]
+    answer, problem = endpoints.json_answer(response)
+    if problem:
+        return [problem]
     if not isinstance(answer, list):
         return [f"the answer is not a list of predictions: {response[:200]}"]
     problems = []
@@ -132,23 +60,9 @@ def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Create or update the endpoint and its deployment, route traffic to it, smoke-test it."""
-    args = endpoints.parse_online_args(
-        argv,
-        "Deploy the registered text classifier review-sentiment-model to the managed online endpoint "
-        "of config-infra-<environment>.yml and send it sample-request.json.",
-        model_name=MODEL_NAME,
-        deployment=DEPLOYMENT,
-        instance_type=INSTANCE_TYPE,
-        instance_count=INSTANCE_COUNT,
-        request_file=SAMPLE_REQUEST,
-    )
-    return endpoints.deploy_online(
-        args,
-        build_endpoint=build_endpoint,
-        build_deployment=build_deployment,
-        request_problems=request_problems,
-        prediction_problems=prediction_problems,
+    """Roll the model version out to the online endpoint in stages; the exit code."""
+    return endpoints.online_main(
+        argv, MODEL, SAMPLE_REQUEST, request_problems=request_problems, prediction_problems=prediction_problems
     )
 
 
