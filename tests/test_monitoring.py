@@ -200,7 +200,7 @@ def test_the_monitor_follows_the_deployment_that_serves_the_endpoint(rendered_pr
     signal = rendered["monitoring_signals"]["confidence_drift"]
     assert signal["component_id"] == "azureml:image_classifier_confidence_drift:v0123456789ab"
     paths = {spec["input_data"]["path"] for spec in signal["input_data"].values()}
-    assert paths == {"azureml:cv-prod-online-green-model_outputs:1"}
+    assert paths == {"azureml:image-classifier-outputs:1"}, "the asset both deployments of a rollout write"
     assert "alert_notification" not in rendered, "no e-mail answer: no e-mail receivers"
     assert rendered["compute"] == {"instance_type": "standard_e4s_v3", "runtime_version": "3.4"}
 

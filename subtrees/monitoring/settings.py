@@ -31,10 +31,11 @@ CONFIG = PROJECT_ROOT / "mlops" / "monitoring.yml"
 FREQUENCIES = ("minute", "hour", "day", "week", "month")
 RETRAINING_SCHEDULES = ("weekly", "daily", "monthly", "off")
 SPARK_RUNTIMES = ("3.4", "3.5")
-# What the online deployment's data collector collects (the collections of its data_collector). Azure ML
-# registers each collection as the data asset <endpoint>-<deployment>-<collection>.
+# What the online deployments' data collector collects (the collections of its data_collector), each into the
+# data asset that monitor.collected_data names: both deployments of a rollout write to the same two.
 COLLECTIONS = ("model_inputs", "model_outputs")
 ASSET = re.compile(r"azureml:(?P<name>[^:@/]+)[:@](?P<version>[^:@/]+)")
+ASSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,254}")
 
 
 class SettingsError(ValueError):
@@ -53,7 +54,12 @@ class MonitorSettings:
     instance_type: str
     runtime_version: str
     alert_emails: tuple[str, ...]
+    collected: dict[str, str] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
+
+    def collected_data(self, collection: str) -> str:
+        """The data asset of what the deployments' data collector collected in ``collection`` (``azureml:<name>:1``)."""
+        return f"azureml:{self.collected[collection]}:1"
 
     def trigger(self) -> dict[str, Any]:
         """The schedule's recurrence trigger (UTC), in the CLI v2 YAML form."""
@@ -120,6 +126,16 @@ def parse(data: Any) -> tuple[MonitorSettings, RetrainingSettings]:
         raise SettingsError(
             "mlops/monitoring.yml: monitor.alert_emails must be a list of e-mail addresses ([] for none)"
         )
+    collected = monitor.get("collected_data")
+    if (
+        not isinstance(collected, dict)
+        or sorted(collected) != sorted(COLLECTIONS)
+        or not all(isinstance(name, str) and ASSET_NAME.fullmatch(name) for name in collected.values())
+    ):
+        raise SettingsError(
+            "mlops/monitoring.yml: monitor.collected_data must name the data asset of "
+            f"{' and '.join(COLLECTIONS)} (the names in the online deployment's data_collector)"
+        )
     thresholds = monitor.get("thresholds") or {}
     if not isinstance(thresholds, dict):
         raise SettingsError("mlops/monitoring.yml: monitor.thresholds must map signal names to their thresholds")
@@ -141,6 +157,7 @@ def parse(data: Any) -> tuple[MonitorSettings, RetrainingSettings]:
                 str(compute.get("runtime_version")), "monitor.compute.runtime_version", SPARK_RUNTIMES
             ),
             alert_emails=tuple(emails),
+            collected=dict(collected),
             thresholds=thresholds,
         ),
         RetrainingSettings(
@@ -160,11 +177,6 @@ def load(path: Path = CONFIG) -> tuple[MonitorSettings, RetrainingSettings]:
     except yaml.YAMLError as error:
         raise SettingsError(f"{path.name} is not valid YAML: {str(error).splitlines()[0]}") from None
     return parse(data)
-
-
-def collected_data(endpoint: str, deployment: str, collection: str) -> str:
-    """The data asset of what a deployment's data collector collected (``azureml:<name>:1``)."""
-    return f"azureml:{endpoint}-{deployment}-{collection}:1"
 
 
 def _with_version(reference: str, version: str | None) -> str:
@@ -206,7 +218,7 @@ def render(schedule: Mapping[str, Any], settings: MonitorSettings, target: Targe
         for spec in _data_specs(signal):
             data = spec["input_data"]
             if spec.get("data_context") in COLLECTIONS:
-                data["path"] = collected_data(target.endpoint, target.deployment, spec["data_context"])
+                data["path"] = settings.collected_data(spec["data_context"])
             elif isinstance(data.get("path"), str):
                 data["path"] = _with_version(data["path"], target.reference_version)
         if signal.get("type") == "custom" and isinstance(signal.get("component_id"), str):

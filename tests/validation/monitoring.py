@@ -8,7 +8,9 @@
 - SDK v2: ``build_schedule()`` of ``mlops/azureml/monitor/schedule.py`` must return a MonitorSchedule, which is
   turned into its REST form, dumped to YAML and loaded back; its ``signal_component()`` is validated;
 - every threshold of ``mlops/monitoring.yml`` must arrive in the monitor's signals, and every custom signal's
-  metrics must be ones ``data-science/src/drift.py`` computes.
+  metrics must be ones ``data-science/src/drift.py`` computes;
+- the data assets the monitor reads (``collected_data``) are the ones the online deployment's data collector
+  writes (CLI: ``online-deployment.yml``; SDK: ``endpoints.data_collector`` for the model of ``deploy.py``).
 
 The raw YAML files are the azureml validator's (``validation/azureml.py``).
 """
@@ -31,6 +33,8 @@ VALIDATOR = "monitoring"
 CONFIG = Path("mlops/monitoring.yml")
 SETTINGS = Path("mlops/monitoring/settings.py")
 CLI_SCHEDULE = Path("mlops/azureml/monitor/monitor.yml")
+CLI_DEPLOYMENT = Path("mlops/azureml/deploy/online/online-deployment.yml")
+SDK_DEPLOY = Path("mlops/azureml/deploy/online/deploy.py")
 SDK_SCHEDULE = Path("mlops/azureml/monitor/schedule.py")
 DRIFT = Path("data-science/src/drift.py")
 SAMPLE = {"endpoint": "endpoint-dev", "deployment": "green", "reference_version": "7", "component_version": "v1"}
@@ -61,11 +65,25 @@ def validate_monitoring(project: Path) -> list[Finding]:
                 return findings
             if (project / CLI_SCHEDULE).is_file():
                 findings += _cli_schedule(project, settings, monitor)
+        written = _collected_by_deployments(project)
+        if written != monitor.collected:
+            finding(CONFIG, f"monitor.collected_data names {monitor.collected}, the deployments write {written}")
         if (project / SDK_SCHEDULE).is_file():
             findings += _sdk_schedule(project)
         elif not (project / CLI_SCHEDULE).is_file():
             finding(Path("mlops/azureml/monitor"), f"has neither {CLI_SCHEDULE.name} nor {SDK_SCHEDULE.name}")
     return findings
+
+
+def _collected_by_deployments(project: Path) -> dict[str, str]:
+    """The data asset of each collection that the project's online deployments write."""
+    if (project / CLI_DEPLOYMENT).is_file():
+        deployment = yaml.safe_load((project / CLI_DEPLOYMENT).read_text(encoding="utf-8"))
+        collections = (deployment.get("data_collector") or {}).get("collections") or {}
+        return {name: (spec.get("data") or {}).get("name") for name, spec in collections.items()}
+    with _imported(project / SDK_DEPLOY) as deploy:
+        collector = deploy.endpoints.data_collector(deploy.MODEL.name)
+    return {name: collection.data.name for name, collection in collector.collections.items()}
 
 
 def _cli_schedule(project: Path, settings: Any, monitor: Any) -> list[Finding]:

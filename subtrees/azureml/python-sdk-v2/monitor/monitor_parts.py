@@ -89,14 +89,14 @@ def custom_thresholds(values: list[Mapping[str, Any]] | None) -> list[Any]:
     ]
 
 
-def collected(endpoint: str, deployment: str, collection: str, size: str, offset: str) -> Any:
-    """What a deployment's data collector collected in ``collection``, over a window of ``size`` that ends
+def collected(monitor: settings.MonitorSettings, collection: str, size: str, offset: str) -> Any:
+    """What the deployments' data collector collected in ``collection``, over a window of ``size`` that ends
     ``offset`` before each run (ISO 8601 durations), as the input of a custom signal."""
     from azure.ai.ml import Input
     from azure.ai.ml.entities import BaselineDataRange, ReferenceData
 
     return ReferenceData(
-        input_data=Input(type="uri_folder", path=settings.collected_data(endpoint, deployment, collection)),
+        input_data=Input(type="uri_folder", path=monitor.collected_data(collection)),
         data_context=collection,
         data_window=BaselineDataRange(lookback_window_size=size, lookback_window_offset=offset),
     )
@@ -134,20 +134,18 @@ def confidence_drift_component(name: str, model: str) -> Any:
     )
 
 
-def confidence_drift_signal(
-    name: str, version: str | None, thresholds: list[Mapping[str, Any]] | None, *, endpoint: str, deployment: str
-) -> Any:
-    """The custom signal that runs the component ``name``: the last 7 days of the deployment's predictions
+def confidence_drift_signal(name: str, version: str | None, monitor: settings.MonitorSettings) -> Any:
+    """The custom signal that runs the component ``name``: the last 7 days of the served predictions
     (model_outputs) against the 28 days before."""
     from azure.ai.ml.entities import CustomMonitoringSignal
 
     return CustomMonitoringSignal(
         component_id=f"azureml:{name}:{version or '1'}",
         input_data={
-            "production_data": collected(endpoint, deployment, "model_outputs", "P7D", "P0D"),
-            "reference_data": collected(endpoint, deployment, "model_outputs", "P28D", "P7D"),
+            "production_data": collected(monitor, "model_outputs", "P7D", "P0D"),
+            "reference_data": collected(monitor, "model_outputs", "P28D", "P7D"),
         },
-        metric_thresholds=custom_thresholds(thresholds),
+        metric_thresholds=custom_thresholds(monitor.thresholds.get("confidence_drift")),
         alert_enabled=True,
     )
 

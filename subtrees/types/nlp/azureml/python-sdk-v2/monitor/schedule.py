@@ -63,9 +63,7 @@ def build_schedule(
             metric_thresholds=monitor_parts.quality_thresholds(thresholds.get("data_quality")),
             alert_enabled=True,
         ),
-        "confidence_drift": monitor_parts.confidence_drift_signal(
-            SIGNAL, component_version, thresholds.get("confidence_drift"), endpoint=endpoint, deployment=deployment
-        ),
+        "confidence_drift": monitor_parts.confidence_drift_signal(SIGNAL, component_version, monitor),
     }
     return monitor_parts.monitor_schedule(
         monitor,
