@@ -7,6 +7,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -224,7 +225,7 @@ SDK_V1 = {
 
 
 @pytest.fixture
-def sdk_v1(rendered_project, monkeypatch) -> ModuleType:
+def sdk_v1(rendered_project, monkeypatch) -> Iterator[ModuleType]:
     """mlops/azureml/sdk_v1.py of a python-sdk-v1 project, imported as its pipeline imports it."""
     folder = rendered_project(SDK_V1) / "mlops" / "azureml"
     for name in ("sdk_v1", "workspace"):
@@ -232,7 +233,9 @@ def sdk_v1(rendered_project, monkeypatch) -> ModuleType:
     monkeypatch.syspath_prepend(str(folder))
     import sdk_v1
 
-    return sdk_v1
+    yield sdk_v1
+    for name in ("sdk_v1", "workspace"):  # the next project imported in this process must not find this one's
+        sys.modules.pop(name, None)
 
 
 class Container:
