@@ -318,8 +318,8 @@ def test_azure_devops_retrains_through_a_completion_trigger_and_monitors_after_d
     pipelines = rendered_project(CV_SDK_V1) / "mlops" / "devops-pipelines"
     training = yaml.safe_load((pipelines / "deploy-model-training-pipeline.yml").read_text())
     retrain = yaml.safe_load((pipelines / "retrain-model.yml").read_text())
-    (resource,) = training["resources"]["pipelines"]
-    assert resource["source"] == "retrain-model" and resource["trigger"]["stages"] == ["Retrain"]
+    resource = {item["source"]: item for item in training["resources"]["pipelines"]}["retrain-model"]
+    assert resource["trigger"]["stages"] == ["Retrain"]
     stages = {stage["stage"]: stage for stage in retrain["stages"]}
     assert "Check.check.retrain" in stages["Retrain"]["condition"]
     assert retrain["schedules"][0]["always"] is True
