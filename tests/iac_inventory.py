@@ -445,6 +445,36 @@ def _arm_settings(arm_type: str, resource: dict[str, Any]) -> dict[str, Any]:
             "registration": properties.get("registrationEnabled", False),
             "virtual_network": key_of(properties["virtualNetwork"]["id"]),
         }
+    if arm_type == "Microsoft.Insights/actionGroups":
+        return {
+            "location": resource.get("location"),
+            "short_name": properties.get("groupShortName"),
+            "enabled": properties.get("enabled", True),
+            "email_receivers": sorted(
+                (receiver["name"], receiver["emailAddress"], receiver.get("useCommonAlertSchema", False))
+                for receiver in properties.get("emailReceivers") or []
+            ),
+        }
+    if arm_type == "Microsoft.Insights/metricAlerts":
+        return {
+            "scopes": sorted(key_of(scope) for scope in properties.get("scopes") or []),
+            "severity": properties.get("severity"),
+            "enabled": properties.get("enabled", True),
+            "frequency": properties.get("evaluationFrequency"),
+            "window": properties.get("windowSize"),
+            "auto_mitigate": properties.get("autoMitigate", True),
+            "criteria": sorted(
+                (
+                    criterion.get("metricNamespace"),
+                    criterion["metricName"],
+                    criterion["timeAggregation"],
+                    criterion["operator"],
+                    criterion["threshold"],
+                )
+                for criterion in (properties.get("criteria") or {}).get("allOf") or []
+            ),
+            "actions": sorted(key_of(action["actionGroupId"]) for action in properties.get("actions") or []),
+        }
     if arm_type == "Microsoft.Network/privateEndpoints":
         connection = properties["privateLinkServiceConnections"][0]["properties"]
         return {
@@ -557,6 +587,36 @@ def _terraform_settings(resource_type: str, body: dict[str, Any], features: dict
             "registration": body.get("registration_enabled", False),
             "virtual_network": key_of(body["virtual_network_id"]),
         }
+    if resource_type == "azurerm_monitor_action_group":
+        return {
+            "location": body.get("location"),
+            "short_name": body["short_name"],
+            "enabled": body.get("enabled", True),
+            "email_receivers": sorted(
+                (receiver["name"], receiver["email_address"], receiver.get("use_common_alert_schema", False))
+                for receiver in body.get("email_receiver", [])
+            ),
+        }
+    if resource_type == "azurerm_monitor_metric_alert":
+        return {
+            "scopes": sorted(key_of(scope) for scope in body["scopes"]),
+            "severity": body.get("severity", 3),
+            "enabled": body.get("enabled", True),
+            "frequency": body.get("frequency", "PT1M"),
+            "window": body.get("window_size", "PT5M"),
+            "auto_mitigate": body.get("auto_mitigate", True),
+            "criteria": sorted(
+                (
+                    criterion["metric_namespace"],
+                    criterion["metric_name"],
+                    criterion["aggregation"],
+                    criterion["operator"],
+                    criterion["threshold"],
+                )
+                for criterion in body.get("criteria", [])
+            ),
+            "actions": sorted(key_of(action["action_group_id"]) for action in body.get("action", [])),
+        }
     if resource_type == "azurerm_private_endpoint":
         connection = _first(body["private_service_connection"])
         return {
@@ -584,6 +644,8 @@ TERRAFORM_TYPES = {
     "azurerm_private_dns_zone": "Microsoft.Network/privateDnsZones",
     "azurerm_private_dns_zone_virtual_network_link": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
     "azurerm_private_endpoint": "Microsoft.Network/privateEndpoints",
+    "azurerm_monitor_action_group": "Microsoft.Insights/actionGroups",
+    "azurerm_monitor_metric_alert": "Microsoft.Insights/metricAlerts",
     "azurerm_role_assignment": ROLE_ASSIGNMENT,
     "azurerm_monitor_diagnostic_setting": DIAGNOSTIC_SETTING,
 }
@@ -786,8 +848,6 @@ class _TerraformModule:
     # -- declarations ----------------------------------------------------------------------------
     def count(self, block: Block) -> int | None:
         """The ``count`` of a block; ``None`` without one (one instance, referred to as such, not as a list)."""
-        if any(nested.type == "dynamic" for nested in block.blocks):
-            raise InventoryError(f"{self.directory.name}: dynamic blocks are not read")
         if "count" not in block.attributes:
             return None
         value = self.evaluate(block.attributes["count"].expression, _Context())
@@ -906,12 +966,26 @@ class _TerraformModule:
         for nested in block.blocks:
             if nested.type in RESOURCE_META:
                 continue
+            if nested.type == "dynamic":
+                self._dynamic(nested, context, body)
+                continue
             item = self.evaluate_body(nested, context)
             nested_type = NESTED_RESOURCES.get((resource_type, nested.type))
             if nested_type:
                 item["id"] = arm_id(nested_type, (body["name"], item["name"]))
             body.setdefault(nested.type, []).append(item)
         return body
+
+    def _dynamic(self, block: Block, context: _Context, body: dict[str, Any]) -> None:
+        """`dynamic "x" { for_each = list; content {...} }`: one nested block x per item, `x.value` bound."""
+        label = block.labels[0]
+        items = self.evaluate(block.attributes["for_each"].expression, context)
+        content = next((nested for nested in block.blocks if nested.type == "content"), None)
+        if not isinstance(items, list) or content is None:
+            raise InventoryError(f"{self.directory.name}: dynamic {label!r} needs a list for_each and a content block")
+        for index, item in enumerate(items):
+            inner = _Context({**context.bindings, label: {"key": index, "value": item}}, context.touched)
+            body.setdefault(label, []).append(self.evaluate_body(content, inner))
 
     def evaluate(self, tree: Any, context: _Context) -> Any:  # noqa: C901, PLR0911, PLR0912 - one case per construct
         if isinstance(tree, Token):

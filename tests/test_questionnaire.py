@@ -62,6 +62,10 @@ CASES = [
         NLP,
     ),
     ("nlp_base_model", "bert-base-cased", "org/name/extra", "'name' or 'organisation/name'", NLP),
+    ("alert_email", "", "a@contoso.com;b@contoso.com", "give one address such as ml-team@contoso.com", {}),
+    # A quote would need escaping in the YAML, Terraform and Bicep the address is written to: refused.
+    ("alert_email", "o.brien+ml@mail.contoso.co.uk", "o'brien@contoso.com", "is not allowed as alert_email", {}),
+    ("retraining_schedule", "daily", "hourly", "'hourly' is not allowed as retraining_schedule", {}),
 ]
 IDS = [f"{field}={refused!r}" for field, _, refused, _, _ in CASES]
 

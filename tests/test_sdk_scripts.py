@@ -297,7 +297,7 @@ def sdk_v1(rendered_project, monkeypatch) -> Iterator[ModuleType]:
     import sdk_v1
 
     yield sdk_v1
-    for name in ("sdk_v1", "workspace"):  # a later test that imports a project's workspace.py must get its own
+    for name in ("sdk_v1", "workspace"):  # the next project imported in this process must not find this one's
         sys.modules.pop(name, None)
 
 

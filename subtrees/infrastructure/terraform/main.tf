@@ -10,6 +10,7 @@
 #   ├── Azure ML workspace (+ its managed network)       modules/workspace
 #   ├── CPU cluster, GPU cluster (dev of cv, nlp)        modules/compute
 #   ├── diagnostic settings → Log Analytics              modules/diagnostics
+#   ├── action group, alert rule on failed runs          modules/alerts
 #   └── client network: private DNS, private endpoints   modules/network (private networking only)
 #
 # Names come from the variables as they are; see environments/<environment>.tfvars.
@@ -128,6 +129,19 @@ module "diagnostics" {
   container_registry_id = module.container_registry.id
   create_registry       = var.create_registry
   registry_id           = one(module.ml_registry[*].id)
+}
+
+# E-mails alert_email (when the project has one) when runs of the workspace fail, model monitor runs
+# that breach a threshold among them.
+module "alerts" {
+  source = "./modules/alerts"
+
+  resource_group          = azurerm_resource_group.main
+  workspace_id            = module.workspace.id
+  alert_email             = var.alert_email
+  action_group_name       = var.action_group_name
+  action_group_short_name = var.action_group_short_name
+  failed_runs_alert_name  = var.failed_runs_alert_name
 }
 
 module "network" {

@@ -18,6 +18,7 @@ AZUREML_DIR="$PROJECT_ROOT/mlops/azureml"
   TRAIN_DIR="$AZUREML_DIR/train"
   ONLINE_DIR="$AZUREML_DIR/deploy/online"
   BATCH_DIR="$AZUREML_DIR/deploy/batch"
+  MONITOR_DIR="$AZUREML_DIR/monitor"
 }
 # Job states after which nothing changes any more.
 FINAL_JOB_STATES=" Completed Failed Canceled NotResponding "

@@ -19,10 +19,12 @@
 locals {
   # Rule names are keys of the workspace's outbound rules, not Azure resources.
   storage_outbound_rules = {
+    # blob is Spark-enabled: the model monitors run on serverless Spark, which reaches the storage through it
+    # (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#configure-for-serverless-spark-jobs).
     for target in ["blob", "file", "queue", "table"] : "storage-${target}" => {
       type        = "PrivateEndpoint"
       category    = "UserDefined"
-      destination = { serviceResourceId = var.storage_account_id, subresourceTarget = target, sparkEnabled = false }
+      destination = { serviceResourceId = var.storage_account_id, subresourceTarget = target, sparkEnabled = target == "blob" }
     }
   }
   registry_outbound_rule = var.registry_id == null ? {} : {
