@@ -21,7 +21,7 @@ import copy
 import hashlib
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,26 @@ class Target:
     deployment: str
     reference_version: str | None = None
     component_version: str | None = None
+
+
+def schedule_builder(build: Callable[[MonitorSettings, Target], Any]) -> Callable[..., Any]:
+    """The build_schedule() of mlops/azureml/monitor/schedule.py, which create_monitor.py calls: ``build(monitor,
+    target)`` with the settings of mlops/monitoring.yml (read from the file when not given) and the deployment's
+    target."""
+
+    def build_schedule(
+        monitor_settings: MonitorSettings | None = None,
+        *,
+        endpoint: str = "endpoint",
+        deployment: str = "blue",
+        reference_version: str | None = None,
+        component_version: str | None = None,
+    ) -> Any:
+        """The monitor of the deployment as an azure-ai-ml MonitorSchedule, built offline."""
+        target = Target(endpoint, deployment, reference_version, component_version)
+        return build(monitor_settings or load()[0], target)
+
+    return build_schedule
 
 
 def _section(data: Any, key: str) -> dict[str, Any]:

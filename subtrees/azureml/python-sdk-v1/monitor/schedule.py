@@ -30,27 +30,21 @@ SIGNAL_SPEC = next(iter(sorted(HERE.glob("*-signal.yml"))), None)
 SIGNAL_FILES = settings.signal_files(SIGNAL_SPEC) if SIGNAL_SPEC else ()
 
 
-def build_schedule(
-    monitor_settings: settings.MonitorSettings | None = None,
-    *,
-    endpoint: str = "endpoint",
-    deployment: str = "blue",
-    reference_version: str | None = None,
-    component_version: str | None = None,
-) -> Any:
+def schedule_from_yaml(monitor_settings: settings.MonitorSettings, target: settings.Target) -> Any:
     """The monitor as an azure-ai-ml MonitorSchedule, built offline from monitor.yml and mlops/monitoring.yml."""
     import yaml
 
     # The loader `az ml schedule create` uses; azure-ai-ml 1.35 does not export it from azure.ai.ml.
     from azure.ai.ml.entities._load_functions import load_schedule
 
-    monitor_settings = monitor_settings or settings.load()[0]
-    target = settings.Target(endpoint, deployment, reference_version, component_version)
     rendered = settings.render(yaml.safe_load(SCHEDULE_FILE.read_text(encoding="utf-8")), monitor_settings, target)
     with tempfile.TemporaryDirectory(prefix="monitor-") as folder:
         path = Path(folder) / "monitor.yml"
         path.write_text(yaml.safe_dump(rendered, sort_keys=False), encoding="utf-8")
         return load_schedule(path)
+
+
+build_schedule = settings.schedule_builder(schedule_from_yaml)
 
 
 def reference_data() -> Any:

@@ -1,7 +1,8 @@
 """The parts of a model monitor that do not depend on the model, built with azure-ai-ml from mlops/monitoring.yml:
 the trigger, the serverless Spark compute, the e-mails, the thresholds of each kind of signal, the data a
-deployment's data collector collected, the confidence drift signal of a classifier (data-science/src/drift.py
-on serverless Spark) and the MonitorSchedule around the signals of schedule.py.
+deployment's data collector collected, the signals of a classifier whose requests have no distribution to
+compare (its confidence drift signal runs data-science/src/drift.py on serverless Spark) and the
+MonitorSchedule around the signals of schedule.py, with the build_schedule() every schedule.py offers.
 
 Nothing here contacts Azure.
 """
@@ -9,7 +10,7 @@ Nothing here contacts Azure.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "monitoring"))
 import settings  # noqa: E402  (mlops/monitoring/settings.py: the settings of mlops/monitoring.yml)
 
 SOURCE_DIR = settings.PROJECT_ROOT / "data-science" / "src"
+# What the version of a confidence drift component is derived from: its definition here and the code it runs.
+CONFIDENCE_DRIFT_FILES = (Path(__file__).resolve(), SOURCE_DIR / "drift.py")
 # The Spark pool of the confidence drift signal: one small executor is plenty for a week of scores.
 SPARK_CONF = {
     "spark.driver.cores": 1,
@@ -148,6 +151,46 @@ def confidence_drift_signal(name: str, version: str | None, monitor: settings.Mo
         metric_thresholds=custom_thresholds(monitor.thresholds.get("confidence_drift")),
         alert_enabled=True,
     )
+
+
+def classifier_signals(name: str, monitor: settings.MonitorSettings, target: settings.Target) -> dict[str, Any]:
+    """The signals of a classifier whose requests have no distribution to compare (images, texts): the predicted
+    labels and their scores (prediction_drift, model_outputs), missing values and wrong types in the requests
+    (data_quality, model_inputs), both against what the data collector collected before, and the confidence drift
+    signal of the component ``name``."""
+    from azure.ai.ml.entities import DataQualitySignal, PredictionDriftMetricThreshold, PredictionDriftSignal
+
+    thresholds = monitor.thresholds
+    return {
+        "prediction_drift": PredictionDriftSignal(
+            metric_thresholds=drift_thresholds(PredictionDriftMetricThreshold, thresholds.get("prediction_drift")),
+            alert_enabled=True,
+        ),
+        "data_quality": DataQualitySignal(
+            metric_thresholds=quality_thresholds(thresholds.get("data_quality")),
+            alert_enabled=True,
+        ),
+        "confidence_drift": confidence_drift_signal(name, target.component_version, monitor),
+    }
+
+
+def signals_schedule(
+    signals: Callable[[settings.MonitorSettings, settings.Target], Mapping[str, Any]], *, ml_task: str, description: str
+) -> Callable[..., Any]:
+    """The build_schedule() of a schedule.py (settings.schedule_builder) whose monitor has the signals that
+    ``signals(monitor, target)`` returns."""
+
+    def build(monitor: settings.MonitorSettings, target: settings.Target) -> Any:
+        return monitor_schedule(
+            monitor,
+            signals(monitor, target),
+            endpoint=target.endpoint,
+            deployment=target.deployment,
+            ml_task=ml_task,
+            description=description,
+        )
+
+    return settings.schedule_builder(build)
 
 
 def monitor_schedule(

@@ -48,15 +48,8 @@ def signal_component() -> None:
     return None
 
 
-def build_schedule(
-    monitor_settings: settings.MonitorSettings | None = None,
-    *,
-    endpoint: str = "endpoint",
-    deployment: str = "blue",
-    reference_version: str | None = None,
-    component_version: str | None = None,
-) -> Any:
-    """The monitor of the deployment as an azure-ai-ml MonitorSchedule, built offline."""
+def signals(monitor: settings.MonitorSettings, target: settings.Target) -> dict[str, Any]:
+    """The four signals, each against the training data (its version ``target.reference_version``)."""
     from azure.ai.ml import Input
     from azure.ai.ml.constants import MonitorDatasetContext
     from azure.ai.ml.entities import (
@@ -69,14 +62,13 @@ def build_schedule(
         ReferenceData,
     )
 
-    monitor = monitor_settings or settings.load()[0]
     thresholds = monitor.thresholds
     training = ReferenceData(
-        input_data=Input(type="mltable", path=f"azureml:{REFERENCE_DATA}:{reference_version or '1'}"),
+        input_data=Input(type="mltable", path=f"azureml:{REFERENCE_DATA}:{target.reference_version or '1'}"),
         data_context=MonitorDatasetContext.TRAINING,
         data_column_names={"target_column": TARGET_COLUMN},
     )
-    signals = {
+    return {
         "data_drift": DataDriftSignal(
             reference_data=training,
             metric_thresholds=monitor_parts.drift_thresholds(DataDriftMetricThreshold, thresholds.get("data_drift")),
@@ -100,11 +92,10 @@ def build_schedule(
             alert_enabled=True,
         ),
     }
-    return monitor_parts.monitor_schedule(
-        monitor,
-        signals,
-        endpoint=endpoint,
-        deployment=deployment,
-        ml_task="regression",
-        description="Data drift, prediction drift, data quality and feature attribution drift of taxi-fare-model.",
-    )
+
+
+build_schedule = monitor_parts.signals_schedule(
+    signals,
+    ml_task="regression",
+    description="Data drift, prediction drift, data quality and feature attribution drift of taxi-fare-model.",
+)

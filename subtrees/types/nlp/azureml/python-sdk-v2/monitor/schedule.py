@@ -22,11 +22,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import monitor_parts  # noqa: E402  (the parts of a monitor that do not depend on the model)
-from monitor_parts import settings  # noqa: E402
+from monitor_parts import settings  # noqa: E402, F401  (schedule.settings: mlops/monitoring/settings.py)
 
 SIGNAL = "review_sentiment_confidence_drift"
-# The component's version is derived from its definition and the code it runs.
-SIGNAL_FILES = (Path(monitor_parts.__file__).resolve(), monitor_parts.SOURCE_DIR / "drift.py")
+SIGNAL_FILES = monitor_parts.CONFIDENCE_DRIFT_FILES
 
 
 def reference_data() -> None:
@@ -39,37 +38,8 @@ def signal_component() -> Any:
     return monitor_parts.confidence_drift_component(SIGNAL, "review-sentiment-model")
 
 
-def build_schedule(
-    monitor_settings: settings.MonitorSettings | None = None,
-    *,
-    endpoint: str = "endpoint",
-    deployment: str = "blue",
-    reference_version: str | None = None,
-    component_version: str | None = None,
-) -> Any:
-    """The monitor of the deployment as an azure-ai-ml MonitorSchedule, built offline."""
-    from azure.ai.ml.entities import DataQualitySignal, PredictionDriftMetricThreshold, PredictionDriftSignal
-
-    monitor = monitor_settings or settings.load()[0]
-    thresholds = monitor.thresholds
-    signals = {
-        "prediction_drift": PredictionDriftSignal(
-            metric_thresholds=monitor_parts.drift_thresholds(
-                PredictionDriftMetricThreshold, thresholds.get("prediction_drift")
-            ),
-            alert_enabled=True,
-        ),
-        "data_quality": DataQualitySignal(
-            metric_thresholds=monitor_parts.quality_thresholds(thresholds.get("data_quality")),
-            alert_enabled=True,
-        ),
-        "confidence_drift": monitor_parts.confidence_drift_signal(SIGNAL, component_version, monitor),
-    }
-    return monitor_parts.monitor_schedule(
-        monitor,
-        signals,
-        endpoint=endpoint,
-        deployment=deployment,
-        ml_task="classification",
-        description="Prediction drift, data quality and confidence drift of review-sentiment-model.",
-    )
+build_schedule = monitor_parts.signals_schedule(
+    lambda monitor, target: monitor_parts.classifier_signals(SIGNAL, monitor, target),
+    ml_task="classification",
+    description="Prediction drift, data quality and confidence drift of review-sentiment-model.",
+)
