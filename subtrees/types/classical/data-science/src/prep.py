@@ -12,7 +12,6 @@ target fare_amount.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 from common import CATEGORICAL_FEATURES, COLUMNS, DATA_FILE, NUMERIC_FEATURES, TARGET, read_table
 from sklearn.model_selection import train_test_split
-from step_io import DataError, split_parser
+from step_io import DataError, split_args
 
 RAW_DATA_HELP = "CSV file, or folder of CSV files"
 TEST_SIZE = 0.2  # also the default of run_local.py
@@ -58,15 +57,8 @@ def write(table: pd.DataFrame, folder: Path) -> Path:
     return path
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = split_parser(
-        __doc__.split("\n\n")[0], raw_data_help=RAW_DATA_HELP, test_size=TEST_SIZE, test_size_help=TEST_SIZE_HELP
-    )
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = split_args(argv, __doc__, raw_data_help=RAW_DATA_HELP, test_size=TEST_SIZE, test_size_help=TEST_SIZE_HELP)
     try:
         raw = read_table(args.raw_data)
         table = clean(raw)

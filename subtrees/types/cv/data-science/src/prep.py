@@ -12,7 +12,6 @@ the Azure ML pipeline reads is such an archive).
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import shutil
@@ -21,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from common import class_root, open_image, opened_image_set, read_image_set
-from step_io import DataError, split_parser
+from step_io import DataError, split_args
 
 RAW_DATA_HELP = "folder of class folders, or a .zip of one"
 TEST_SIZE = 0.25  # also the default of run_local.py
@@ -56,15 +55,8 @@ def copy(files: list[Path], class_folder: Path, destination: Path) -> None:
         shutil.copyfile(path, destination / "_".join(path.relative_to(class_folder).parts))
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = split_parser(
-        __doc__.split("\n\n")[0], raw_data_help=RAW_DATA_HELP, test_size=TEST_SIZE, test_size_help=TEST_SIZE_HELP
-    )
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = split_args(argv, __doc__, raw_data_help=RAW_DATA_HELP, test_size=TEST_SIZE, test_size_help=TEST_SIZE_HELP)
     rng = random.Random(args.seed)
     summary: dict[str, dict[str, int]] = {}
     try:

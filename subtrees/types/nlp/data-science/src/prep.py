@@ -14,14 +14,13 @@ the texts into tokens is the train step's job: the tokenizer belongs to the base
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
 from collections.abc import Sequence
 
 from common import LABEL, TEXT, read_rows, write_rows
-from step_io import DataError, split_parser
+from step_io import DataError, split_args
 
 RAW_DATA_HELP = "CSV file, or folder of CSV files"
 TEST_SIZE = 0.2  # also the default of run_local.py
@@ -68,15 +67,8 @@ def split(rows: Sequence[dict[str, str]], test_size: float, seed: int) -> tuple[
     return train, test
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = split_parser(
-        __doc__.split("\n\n")[0], raw_data_help=RAW_DATA_HELP, test_size=TEST_SIZE, test_size_help=TEST_SIZE_HELP
-    )
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = split_args(argv, __doc__, raw_data_help=RAW_DATA_HELP, test_size=TEST_SIZE, test_size_help=TEST_SIZE_HELP)
     try:
         raw = read_rows(args.raw_data)
         rows = clean(raw)
