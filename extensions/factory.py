@@ -194,6 +194,7 @@ def preferred(context: Context, axis: str) -> str:
 
 
 _staged: dict[tuple[str, ...], str] = {}
+_placed: dict[str, list[Any]] = {}  # staged folder -> the source's parts placed in it (staging.PlacedPart)
 
 
 def _saved_answers_note(context: Mapping[str, Any]) -> str:
@@ -253,7 +254,7 @@ def _stage(context: Mapping[str, Any], environment: Environment) -> str:
     staged = Path(tempfile.mkdtemp(dir=stage_parent, prefix="render-"))
     atexit.register(shutil.rmtree, staged, True)
     try:
-        factory.staging.stage_project(
+        placed = factory.staging.stage_project(
             template_root / SKELETON_FOLDER, source, parts, staged, _skeleton_path(environment, context)
         )
     except factory.errors.FactoryError as error:
@@ -262,7 +263,18 @@ def _stage(context: Mapping[str, Any], environment: Environment) -> str:
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
-    return staged.relative_to(template_root).as_posix()
+    relative = staged.relative_to(template_root).as_posix()
+    _placed[relative] = placed
+    return relative
+
+
+def _stage_key(answers: Mapping[str, Any], template_root: Path) -> tuple[str, ...]:
+    """What decides the staged tree: the checkout, the source and its ref, the four choices."""
+    return (
+        str(template_root),
+        *(str(answers.get(field, "")) for field in ("project_template_github_url", "project_template_ref")),
+        *(str(answers.get(axis, "")) for axis in factory.axes.AXES),
+    )
 
 
 @pass_context
@@ -276,15 +288,24 @@ def stage_dir(context: Context) -> str:
         return SKELETON_FOLDER
     _progress["rendering"] = True
     answers = context.get_all()
-    template_root = _template_root(answers)
-    key = (
-        str(template_root),
-        *(str(answers.get(field, "")) for field in ("project_template_github_url", "project_template_ref")),
-        *(str(answers.get(axis, "")) for axis in factory.axes.AXES),
-    )
+    key = _stage_key(answers, _template_root(answers))
     if key not in _staged:
         _staged[key] = _stage(answers, context.environment)
     return _staged[key]
+
+
+@pass_context
+def source_contents(context: Context) -> dict[str, Any]:
+    """For the README of a project made from another source: the parts it placed and what their CI expects.
+
+    ``{"parts": [staging.PlacedPart, ...], "ci": ci_expectations.CiExpectations}``, read from the staged tree.
+    """
+    answers = context.get_all()
+    template_root = _template_root(answers)
+    staged = _staged.get(_stage_key(answers, template_root), "")
+    parts = _placed.get(staged, [])
+    files = [file for part in parts for file in part.files]
+    return {"parts": parts, "ci": factory.ci_expectations.scan(template_root / staged, files)}
 
 
 @pass_context
@@ -358,6 +379,7 @@ class FactoryExtension(ContextHook):
             suggested_ref=suggested_ref,
             stage_dir=stage_dir,
             source_record=source_record,
+            source_contents=source_contents,
             azure_names_json=azure_names_json,
             mlops_family_of=factory.axes.mlops_family,
             confirmation_wanted=confirmation_wanted,

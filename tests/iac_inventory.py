@@ -445,6 +445,36 @@ def _arm_settings(arm_type: str, resource: dict[str, Any]) -> dict[str, Any]:
             "registration": properties.get("registrationEnabled", False),
             "virtual_network": key_of(properties["virtualNetwork"]["id"]),
         }
+    if arm_type == "Microsoft.Insights/actionGroups":
+        return {
+            "location": resource.get("location"),
+            "short_name": properties.get("groupShortName"),
+            "enabled": properties.get("enabled", True),
+            "email_receivers": sorted(
+                (receiver["name"], receiver["emailAddress"], receiver.get("useCommonAlertSchema", False))
+                for receiver in properties.get("emailReceivers") or []
+            ),
+        }
+    if arm_type == "Microsoft.Insights/metricAlerts":
+        return {
+            "scopes": sorted(key_of(scope) for scope in properties.get("scopes") or []),
+            "severity": properties.get("severity"),
+            "enabled": properties.get("enabled", True),
+            "frequency": properties.get("evaluationFrequency"),
+            "window": properties.get("windowSize"),
+            "auto_mitigate": properties.get("autoMitigate", True),
+            "criteria": sorted(
+                (
+                    criterion.get("metricNamespace"),
+                    criterion["metricName"],
+                    criterion["timeAggregation"],
+                    criterion["operator"],
+                    criterion["threshold"],
+                )
+                for criterion in (properties.get("criteria") or {}).get("allOf") or []
+            ),
+            "actions": sorted(key_of(action["actionGroupId"]) for action in properties.get("actions") or []),
+        }
     if arm_type == "Microsoft.Network/privateEndpoints":
         connection = properties["privateLinkServiceConnections"][0]["properties"]
         return {
@@ -557,6 +587,36 @@ def _terraform_settings(resource_type: str, body: dict[str, Any], features: dict
             "registration": body.get("registration_enabled", False),
             "virtual_network": key_of(body["virtual_network_id"]),
         }
+    if resource_type == "azurerm_monitor_action_group":
+        return {
+            "location": body.get("location"),
+            "short_name": body["short_name"],
+            "enabled": body.get("enabled", True),
+            "email_receivers": sorted(
+                (receiver["name"], receiver["email_address"], receiver.get("use_common_alert_schema", False))
+                for receiver in body.get("email_receiver", [])
+            ),
+        }
+    if resource_type == "azurerm_monitor_metric_alert":
+        return {
+            "scopes": sorted(key_of(scope) for scope in body["scopes"]),
+            "severity": body.get("severity", 3),
+            "enabled": body.get("enabled", True),
+            "frequency": body.get("frequency", "PT1M"),
+            "window": body.get("window_size", "PT5M"),
+            "auto_mitigate": body.get("auto_mitigate", True),
+            "criteria": sorted(
+                (
+                    criterion["metric_namespace"],
+                    criterion["metric_name"],
+                    criterion["aggregation"],
+                    criterion["operator"],
+                    criterion["threshold"],
+                )
+                for criterion in body.get("criteria", [])
+            ),
+            "actions": sorted(key_of(action["action_group_id"]) for action in body.get("action", [])),
+        }
     if resource_type == "azurerm_private_endpoint":
         connection = _first(body["private_service_connection"])
         return {
@@ -584,6 +644,8 @@ TERRAFORM_TYPES = {
     "azurerm_private_dns_zone": "Microsoft.Network/privateDnsZones",
     "azurerm_private_dns_zone_virtual_network_link": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
     "azurerm_private_endpoint": "Microsoft.Network/privateEndpoints",
+    "azurerm_monitor_action_group": "Microsoft.Insights/actionGroups",
+    "azurerm_monitor_metric_alert": "Microsoft.Insights/metricAlerts",
     "azurerm_role_assignment": ROLE_ASSIGNMENT,
     "azurerm_monitor_diagnostic_setting": DIAGNOSTIC_SETTING,
 }
@@ -706,17 +768,21 @@ class _Namespace:
 class _TerraformResource:
     """One instance of a resource block: its arguments, and what Azure would report about it."""
 
-    def __init__(self, module: _TerraformModule, resource_type: str, block: Block) -> None:
+    def __init__(
+        self, module: _TerraformModule, resource_type: str, block: Block, each: _Context | None = None
+    ) -> None:
         self.module = module
         self.resource_type = resource_type
         self.block = block
+        # for_each: ``each`` bound to this instance's key and value, and what the for_each expression read
+        self.each = each or _Context()
         self._body: dict[str, Any] | None = None
         self.touched: set[str] = set()
         self.key = ""
 
     def body(self) -> dict[str, Any]:
         if self._body is None:
-            context = _Context()
+            context = _Context(dict(self.each.bindings), set(self.each.touched))
             self._body = self.module.evaluate_body(self.block, context, self.resource_type)
             self.touched = context.touched
             self.key = self.module.inventory_key(self.resource_type, self._body)
@@ -740,7 +806,7 @@ class _TerraformModule:
         self.files = _terraform_files(directory)
         self.inputs = inputs
         self._locals: dict[str, tuple[Any, set[str]]] = {}
-        self._resources: dict[tuple[str, str], list[_TerraformResource]] = {}
+        self._resources: dict[tuple[str, str], Any] = {}  # an instance, a list (count) or a map (for_each)
         self._modules: dict[str, list[_TerraformModule]] = {}
         self._outputs: dict[str, tuple[Any, set[str]]] = {}
         for name, block in self.files.variables.items():
@@ -782,8 +848,6 @@ class _TerraformModule:
     # -- declarations ----------------------------------------------------------------------------
     def count(self, block: Block) -> int | None:
         """The ``count`` of a block; ``None`` without one (one instance, referred to as such, not as a list)."""
-        if "for_each" in block.attributes or any(nested.type == "dynamic" for nested in block.blocks):
-            raise InventoryError(f"{self.directory.name}: for_each and dynamic blocks are not read")
         if "count" not in block.attributes:
             return None
         value = self.evaluate(block.attributes["count"].expression, _Context())
@@ -791,15 +855,34 @@ class _TerraformModule:
             raise InventoryError(f"{self.directory.name}: count must be a number, got {value!r}")
         return value
 
-    def resources(self, resource_type: str, label: str) -> _TerraformResource | list[_TerraformResource]:
-        block = self.files.resources[(resource_type, label)]
-        count = self.count(block)
-        if (resource_type, label) not in self._resources:
-            self._resources[(resource_type, label)] = [
-                _TerraformResource(self, resource_type, block) for _ in range(1 if count is None else count)
-            ]
-        instances = self._resources[(resource_type, label)]
-        return instances[0] if count is None else instances
+    def for_each(self, block: Block) -> dict[str, _Context]:
+        """Each instance of a ``for_each`` block by key: ``each`` bound, and what the expression read."""
+        context = _Context()
+        items = self.evaluate(block.attributes["for_each"].expression, context)
+        if not isinstance(items, dict):
+            raise InventoryError(f"{self.directory.name}: only maps are read as for_each, got {items!r}")
+        return {
+            key: _Context({"each": {"key": key, "value": value}}, set(context.touched)) for key, value in items.items()
+        }
+
+    def resources(
+        self, resource_type: str, label: str
+    ) -> _TerraformResource | list[_TerraformResource] | dict[str, _TerraformResource]:
+        """The instance of a resource block; a list of them with ``count``, a map by key with ``for_each``."""
+        address = (resource_type, label)
+        block = self.files.resources[address]
+        if address not in self._resources:
+            count = self.count(block)
+            if "for_each" in block.attributes:
+                self._resources[address] = {
+                    key: _TerraformResource(self, resource_type, block, each)
+                    for key, each in self.for_each(block).items()
+                }
+            elif count is None:
+                self._resources[address] = _TerraformResource(self, resource_type, block)
+            else:
+                self._resources[address] = [_TerraformResource(self, resource_type, block) for _ in range(count)]
+        return self._resources[address]
 
     def module(self, label: str) -> _TerraformModule | list[_TerraformModule]:
         block = self.files.modules[label]
@@ -808,8 +891,8 @@ class _TerraformModule:
             source = self.evaluate(block.attributes["source"].expression, _Context())
             if not isinstance(source, str) or not source.startswith("."):
                 raise InventoryError(f"module source {source!r} is not local")
-            if "depends_on" in block.attributes:
-                raise InventoryError(f"module {label}: depends_on on a module is not read")
+            if "depends_on" in block.attributes or "for_each" in block.attributes:
+                raise InventoryError(f"module {label}: depends_on and for_each on a module are not read")
             instances = []
             for _ in range(1 if count is None else count):
                 inputs = {}
@@ -851,9 +934,11 @@ class _TerraformModule:
 
     @staticmethod
     def wait_for(items: Any, context: _Context) -> None:
-        """``depends_on``: every resource listed (an instance, or all instances of a counted one)."""
+        """``depends_on``: every resource listed (an instance, or all instances of a counted or for_each one)."""
         for item in items if isinstance(items, list) else [items]:
-            if isinstance(item, list):
+            if isinstance(item, dict):
+                _TerraformModule.wait_for(list(item.values()), context)
+            elif isinstance(item, list):
                 _TerraformModule.wait_for(item, context)
             elif isinstance(item, _TerraformResource):
                 item.attribute("id", context)
@@ -864,7 +949,7 @@ class _TerraformModule:
         """Every resource instance of this module and of the modules it calls."""
         for resource_type, label in self.files.resources:
             found = self.resources(resource_type, label)
-            yield from found if isinstance(found, list) else [found]
+            yield from found.values() if isinstance(found, dict) else found if isinstance(found, list) else [found]
         for label in self.files.modules:
             found = self.module(label)
             for module in found if isinstance(found, list) else [found]:
@@ -881,12 +966,26 @@ class _TerraformModule:
         for nested in block.blocks:
             if nested.type in RESOURCE_META:
                 continue
+            if nested.type == "dynamic":
+                self._dynamic(nested, context, body)
+                continue
             item = self.evaluate_body(nested, context)
             nested_type = NESTED_RESOURCES.get((resource_type, nested.type))
             if nested_type:
                 item["id"] = arm_id(nested_type, (body["name"], item["name"]))
             body.setdefault(nested.type, []).append(item)
         return body
+
+    def _dynamic(self, block: Block, context: _Context, body: dict[str, Any]) -> None:
+        """`dynamic "x" { for_each = list; content {...} }`: one nested block x per item, `x.value` bound."""
+        label = block.labels[0]
+        items = self.evaluate(block.attributes["for_each"].expression, context)
+        content = next((nested for nested in block.blocks if nested.type == "content"), None)
+        if not isinstance(items, list) or content is None:
+            raise InventoryError(f"{self.directory.name}: dynamic {label!r} needs a list for_each and a content block")
+        for index, item in enumerate(items):
+            inner = _Context({**context.bindings, label: {"key": index, "value": item}}, context.touched)
+            body.setdefault(label, []).append(self.evaluate_body(content, inner))
 
     def evaluate(self, tree: Any, context: _Context) -> Any:  # noqa: C901, PLR0911, PLR0912 - one case per construct
         if isinstance(tree, Token):

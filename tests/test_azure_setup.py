@@ -138,7 +138,11 @@ def test_bootstrap_sets_up_github_and_a_second_run_changes_nothing(
     plan = identity(state, "id-mymlopspro-0001dev-plan")
     assert subjects(state, "id-mymlopspro-0001dev-deploy") == {"repo:my-org/my-mlops-project:environment:dev"}
     assert subjects(state, "id-mymlopspro-0001prod-deploy") == {"repo:my-org/my-mlops-project:environment:prod"}
-    assert subjects(state, "id-mymlopspro-0001dev-plan") == {"repo:my-org/my-mlops-project:pull_request"}
+    # Pull requests, and jobs of main without an environment: the daily retraining check (read-only).
+    assert subjects(state, "id-mymlopspro-0001dev-plan") == {
+        "repo:my-org/my-mlops-project:pull_request",
+        "repo:my-org/my-mlops-project:ref:refs/heads/main",
+    }
 
     dev_roles = assignments(state, deploy_dev["principalId"])
     assert (
@@ -245,6 +249,13 @@ def test_bootstrap_sets_up_azure_devops_and_a_second_run_changes_nothing(project
         pipelines["bicep-ado-deploy-infra"],
     }
     assert allowed[f"endpoint/{prod_connection['id']}"] >= {pipelines["deploy-model-training-pipeline"]}
+    # The daily retraining check reads prod through prod's read-only connection, and only through it; the
+    # monitor set-up deploys to prod through the deploy connection, after the prod approval.
+    prod_plan = connections["sc-my-mlops-project-prod-plan"]
+    assert pipelines["retrain-model"] in allowed[f"endpoint/{prod_plan['id']}"]
+    assert pipelines["retrain-model"] not in allowed[f"endpoint/{prod_connection['id']}"]
+    assert pipelines["deploy-model-monitor"] in allowed[f"endpoint/{prod_connection['id']}"]
+    assert pipelines["deploy-model-monitor"] in allowed[f"environment/{environments['prod']['id']}"]
 
     what_if = next(
         role for role in state["role_definitions"] if role["roleName"] == "my-mlops-project infrastructure preview"
@@ -387,7 +398,8 @@ def test_prod_in_another_tenant_gets_its_own_read_only_identity_and_no_cross_ten
     assert plan.identity_for("prod", read_only=True).key == "plan-prod"
     assert not [grant for grant in plan.grants if grant.identity == "deploy-dev" and PROD_SUBSCRIPTION in grant.scope]
     assert [t.subject for t in plan.trusts if t.identity == "plan-prod"] == [
-        "repo:my-org/my-mlops-project:pull_request"
+        "repo:my-org/my-mlops-project:pull_request",
+        "repo:my-org/my-mlops-project:ref:refs/heads/main",
     ]
     github = import_from_project(project, "azure_setup.github")
     principals = {key: types.SimpleNamespace(client_id=f"client-{key}") for key in plan.identities}

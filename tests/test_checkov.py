@@ -50,6 +50,7 @@ def test_checkov_passes_the_generated_infrastructure(copier, tmp_path, infrastru
         infrastructure_version=infrastructure_version,
         project_type="cv",
         private_networking=private_networking,
+        alert_email="ml-team@contoso.com" if private_networking else "",  # with and without the action group
     ).path
     reports = run_checkov(project / "infrastructure", FRAMEWORK[infrastructure_version])
     failed = [check for report in reports for check in report.get("results", {}).get("failed_checks", [])]

@@ -203,3 +203,37 @@ def test_an_empty_fork_is_refused_at_the_url_question(session_factory, tmp_path,
         ValueError, match="push the template source to it first: the template source .* has no commits yet"
     ):
         question.validate_answer(f"file://{empty}")
+
+
+def test_the_readme_of_a_fork_made_project_says_what_was_placed_and_what_its_ci_expects(
+    session_factory, fork, render, tmp_path
+):
+    training = "classical/aml-cli-v2/mlops/github-actions/deploy-model-training-pipeline.yml"
+    write_files(
+        fork,
+        {
+            training: "jobs:\n  train:\n    uses: Azure/mlops-templates/.github/workflows/run-pipeline.yml@main\n"
+            "    secrets:\n      creds: ${{ secrets.AZURE_CREDENTIALS }}\n"
+        },
+    )
+    commit_all(fork, "fork v2: the upstream training workflow", tag="v2")
+
+    readme = (render(session_factory, tmp_path / "project", **fork_answers(fork, "v2")) / "README.md").read_text()
+
+    assert f"`file://{fork}` at `v2`" in readme
+    placed = "| `classical/aml-cli-v2/data-science` (classical data-science code for aml-cli-v2) | `data-science/` |"
+    assert placed in readme
+    expected = readme.split("## What its CI expects", 1)[1].split("## Check before the first run")[0]
+    assert "| secret | `AZURE_CREDENTIALS` | `.github/workflows/deploy-model-training-pipeline.yml` |" in expected
+    warnings = readme.split("## Check before the first run", 1)[1]
+    assert "- `Azure/mlops-templates/.github/workflows/run-pipeline.yml@main` in `.github/workflows/" in warnings
+    assert "- `AZURE_CREDENTIALS` in `.github/workflows/deploy-model-training-pipeline.yml`" in warnings
+    # What only the built-in source provides is not promised.
+    for promise in ("pr-gate", "pr gate", "ensure-state-storage", "bootstrap.py", "registry", "batch endpoint", "oidc"):
+        assert promise not in readme.lower(), promise
+
+
+def test_the_readme_of_a_fork_made_project_whose_ci_expects_nothing_says_so(session_factory, fork, render, tmp_path):
+    readme = (render(session_factory, tmp_path / "project", **fork_answers(fork)) / "README.md").read_text()
+    assert "name no secret, variable, environment, variable group, service connection" in readme
+    assert "Nothing to warn about in the placed CI files" in readme

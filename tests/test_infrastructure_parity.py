@@ -15,7 +15,7 @@ from iac_inventory import ROLE_ASSIGNMENT, Inventory, bicep_inventory, compare, 
 
 VARIANTS = {
     "classical-public": {"project_type": "classical", "private_networking": False},
-    "cv-private-networking": {"project_type": "cv", "private_networking": True},
+    "cv-private-networking": {"project_type": "cv", "private_networking": True, "alert_email": "ml-team@contoso.com"},
 }
 WORKSPACE = "Microsoft.MachineLearningServices/workspaces:mlw-mymlopspro-0001{environment}"
 STORAGE = "Microsoft.Storage/storageAccounts:stmymlopspro0001{environment}"
@@ -44,6 +44,8 @@ IDENTITY_ROLES = [
     ("00482a5a-887f-4fb3-b363-3b7fe8e74483", KEY_VAULT),  # Key Vault Administrator
 ]
 NETWORK_APPROVER = ("b556d68e-0be0-4f35-a333-ad7ee1ce17ea", RESOURCE_GROUP)
+ACTION_GROUP = "Microsoft.Insights/actionGroups:ag-mymlopspro-0001{environment}"
+FAILED_RUNS_ALERT = "Microsoft.Insights/metricAlerts:alert-mymlopspro-0001{environment}-failed-runs"
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +101,22 @@ def test_the_infrastructure_is_what_the_design_says(projects, variant, environme
         if environment == "prod":
             expected_rules.add(("registry", "amlregistry"))
         assert rules == (expected_rules if private else set())
+        # The model monitors run on serverless Spark, which reaches the storage through the blob rule only.
+        assert {rule[0] for rule in workspace["outbound_rules"] if rule[5]} == ({"storage-blob"} if private else set())
+
+        # The alert on failed runs (a monitor run that breaches a threshold fails), e-mailing alert_email.
+        email = VARIANTS[variant].get("alert_email")
+        alert = inventory.nodes[FAILED_RUNS_ALERT.format(**names)].settings
+        assert alert["scopes"] == [WORKSPACE.format(**names)]
+        assert alert["criteria"] == [
+            ("Microsoft.MachineLearningServices/workspaces", "Failed Runs", "Total", "GreaterThan", 0)
+        ]
+        assert alert["actions"] == ([ACTION_GROUP.format(**names)] if email else [])
+        assert (ACTION_GROUP.format(**names) in inventory.nodes) is bool(email)
+        if email:
+            group = inventory.nodes[ACTION_GROUP.format(**names)].settings
+            assert group["email_receivers"] == [("alert-email", email, True)]
+            assert len(group["short_name"]) <= 12
 
         storage = inventory.nodes[STORAGE.format(**names)].settings
         assert storage["sku"] == "Standard_GRS" and storage["infrastructure_encryption"] is True
@@ -216,6 +234,20 @@ def test_a_setting_changed_in_one_tool_is_reported(public_copies):
     assert f"{STORAGE.format(**dev)}: declares a child {blob_service} in Bicep only" in differences
 
 
+def test_an_object_left_out_of_a_for_each_map_is_reported(public_copies):
+    # Terraform declares the identity's role assignments from one for_each map.
+    edit(
+        public_copies["terraform"] / "modules/identity/main.tf",
+        'key_vault_administrator                  = { scope = var.key_vault_id, role = "00482a5a-887f-4fb3-b363-'
+        '3b7fe8e74483" }',
+        "",
+    )
+    differences = compare_copies(public_copies)
+    dev = {"environment": "dev"}
+    administrator = f"roleAssignment:00482a5a-887f-4fb3-b363-3b7fe8e74483 on {KEY_VAULT.format(**dev)}"
+    assert f"only in Bicep: {administrator} for {IDENTITY.format(**dev)}" in differences
+
+
 def test_an_order_changed_in_one_tool_is_reported(public_copies):
     # The clusters no longer wait for the workspace's role on its identity in Bicep.
     edit(
@@ -230,3 +262,16 @@ def test_an_order_changed_in_one_tool_is_reported(public_copies):
         and line.endswith("in Terraform only")
         for line in differences
     ), differences
+
+
+def test_an_alert_changed_in_one_tool_is_reported(public_copies):
+    edit(
+        public_copies["terraform"] / "modules/alerts/main.tf",
+        'window_size         = "PT1H"',
+        'window_size         = "PT5M"',
+    )
+    edit(public_copies["bicep"] / "modules/alerts.bicep", "threshold: 0", "threshold: 3")
+    differences = compare_copies(public_copies)
+    alert = FAILED_RUNS_ALERT.format(environment="dev")
+    assert f"{alert}: window is 'PT5M' in Terraform, 'PT1H' in Bicep" in differences
+    assert any(line.startswith(f"{alert}: criteria is ") and ", 3)]" in line for line in differences), differences

@@ -33,6 +33,12 @@ def expected_files(combination: dict[str, str]) -> set[str]:
         "data-science/src/train.py",
         "data-science/tests/test_train.py",
         "data-science/environment/conda.yml",
+        # the outer loop: monitoring and retraining settings, drift metrics, the daily retraining check
+        "mlops/monitoring.yml",
+        "mlops/monitoring/settings.py",
+        "mlops/monitoring/retraining.py",
+        "data-science/src/drift.py",
+        "data-science/tests/test_drift.py",
     }
     infra = combination["infrastructure_version"]
     if infra == "terraform":
@@ -53,16 +59,34 @@ def expected_files(combination: dict[str, str]) -> set[str]:
         files |= {
             f".github/workflows/{tool}-gha-deploy-infra.yml",
             ".github/workflows/deploy-model-training-pipeline.yml",
+            ".github/workflows/deploy-model-monitor.yml",
+            ".github/workflows/retrain-model.yml",
         }
     else:
         files |= {
             f"infrastructure/pipelines/{tool}-ado-deploy-infra.yml",
             "mlops/devops-pipelines/deploy-model-training-pipeline.yml",
+            "mlops/devops-pipelines/deploy-model-monitor.yml",
+            "mlops/devops-pipelines/retrain-model.yml",
         }
     if mlops_family(combination["mlops_version"]) == "cli":
-        files |= {"mlops/azureml/train/pipeline.yml", "mlops/scripts/train.sh"}
+        files |= {"mlops/azureml/train/pipeline.yml", "mlops/scripts/train.sh", "mlops/scripts/create-monitor.sh"}
     else:
-        files |= {"mlops/azureml/train/pipeline.py", "mlops/azureml/workspace.py"}
+        files |= {
+            "mlops/azureml/train/pipeline.py",
+            "mlops/azureml/workspace.py",
+            "mlops/azureml/monitor/create_monitor.py",
+        }
+    # The monitor: CLI v2 schedule YAML, but a MonitorSchedule built in Python with SDK v2.
+    files.add(
+        "mlops/azureml/monitor/schedule.py"
+        if combination["mlops_version"] == "python-sdk-v2"
+        else "mlops/azureml/monitor/monitor.yml"
+    )
+    if combination["project_type"] == "classical":
+        files.add("data/MLTable")  # the monitor's reference data
+    alerts = "modules/alerts/main.tf" if infra == "terraform" else "modules/alerts.bicep"
+    files.add(f"infrastructure/{alerts}")
     return files
 
 

@@ -72,8 +72,8 @@ def test_edits_of_a_moved_file_follow_it_to_its_new_path(factory, project):
     assert TEAM_LINE in moved, "the team's edit is lost"
     assert "#   scripts/ensure-state-storage.sh ENVIRONMENT" in moved, "the release's own change is lost"
     assert "<<<<<<<" not in moved
-    workflow = (project / ".github/workflows/tf-gha-deploy-infra.yml").read_text()
-    assert "ensure-state-storage.sh" in workflow and "create-state-storage.sh" not in workflow
+    readme = (project / "infrastructure/README.md").read_text()
+    assert "ensure-state-storage.sh" in readme and "create-state-storage.sh" not in readme
     assert "_commit: 1.0.0" in (project / ".copier-answers.yml").read_text()
 
 

@@ -139,6 +139,22 @@ def test_taking_a_role_or_a_limit_out_of_the_bootstrap_fails_the_model(
     assert item in {finding.item for finding in findings}, "\n".join(map(str, findings))
 
 
+@pytest.mark.xdist_group(combination_id(GITHUB_CLI))
+def test_the_retraining_check_signs_in_read_only_because_the_plan_identity_trusts_main(rendered_project, tmp_path):
+    """retrain-model.yml's check runs on main without a GitHub environment (no prod approval every day): its
+    token's subject is ref:refs/heads/main, which the read-only identity trusts and nothing else does. Without
+    that trust the check cannot sign in; with it, it reads the prod monitor's runs and may not write."""
+    project = shutil.copytree(rendered_project(GITHUB_CLI), tmp_path / "project")
+    check = "retrain-model.yml::check"
+    setup = bootstrap_setup(project)
+    assert [identity for identity, subjects in setup.trusts.items() if "ref:refs/heads/main" in subjects] == ["plan"]
+    assert not [finding for finding in findings_of(project, "github-actions") if finding.where == check]
+    design = project / "infrastructure" / "azure_setup" / "design.py"
+    edit(design, 'f"repo:{repo.slug}:ref:refs/heads/main"', 'f"repo:{repo.slug}:ref:refs/heads/other"')
+    found = [finding.message for finding in findings_of(project, "github-actions") if finding.where == check]
+    assert found == ["sign-in fails: plan does not trust ref:refs/heads/main"]
+
+
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 KEY_VAULT_ADMINISTRATOR = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
 

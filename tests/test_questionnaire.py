@@ -78,6 +78,10 @@ CASES = [
         CV,
     ),
     ("cv_base_model", "swin_t", "vit_b_16", "regnet_y_800mf, swin_t, swin_s)", CV),
+    ("alert_email", "", "a@contoso.com;b@contoso.com", "give one address such as ml-team@contoso.com", {}),
+    # A quote would need escaping in the YAML, Terraform and Bicep the address is written to: refused.
+    ("alert_email", "o.brien+ml@mail.contoso.co.uk", "o'brien@contoso.com", "is not allowed as alert_email", {}),
+    ("retraining_schedule", "daily", "hourly", "'hourly' is not allowed as retraining_schedule", {}),
 ]
 IDS = [f"{field}={refused!r}" for field, _, refused, _, _ in CASES]
 
@@ -145,7 +149,7 @@ def test_the_cv_base_model_answer_is_the_default_of_training_and_the_pipelines(c
     component = yaml.safe_load((cli_project / "mlops/azureml/train/train.yml").read_text())
     assert component["inputs"]["base_model"]["default"] == "convnext_tiny"
     assert 'DEFAULT_BASE_MODEL = "convnext_tiny"' in (cli_project / "data-science/src/network.py").read_text()
-    assert 'BASE_MODEL = "convnext_tiny"' in (sdk_project / "mlops/azureml/train/pipeline.py").read_text()
+    assert 'BASE_MODEL = "convnext_tiny"' in (sdk_project / "mlops/azureml/model_settings.py").read_text()
     assert copier.copy(tmp_path / "default", project_type="cv").answers["cv_base_model"] == "resnet50"
 
 
@@ -160,7 +164,7 @@ def test_the_nlp_base_model_answer_reaches_local_runs_and_azure_ml_pipelines(cop
     assert component["inputs"]["base_model"]["default"] == "FacebookAI/roberta-base"
     for project in (cli_project, sdk_project):
         assert 'DEFAULT_BASE_MODEL = "FacebookAI/roberta-base"' in (project / "data-science/src/common.py").read_text()
-    assert 'BASE_MODEL = "FacebookAI/roberta-base"' in (sdk_project / "mlops/azureml/train/pipeline.py").read_text()
+    assert 'BASE_MODEL = "FacebookAI/roberta-base"' in (sdk_project / "mlops/azureml/model_settings.py").read_text()
     assert "distilbert" not in (sdk_project / "mlops/azureml/README.md").read_text()
 
 

@@ -240,3 +240,49 @@ def test_wrong_rollout_settings_are_one_sentence_before_azure_is_touched(scripts
     with pytest.raises(SystemExit, match=r"^error: mlops/rollout.yml: online.dev.traffic_steps must end with 100$"):
         scripts.deploy("online")
     assert scripts.client.calls == []
+
+
+# ── each type's checks of the smoke test: its request, and the answer its score.py gives ──────────────────────────
+# One correct prediction of each type's score.py, and what the count message calls a part of the request.
+ONE_PREDICTION = {
+    "classical": (10.5, "rows"),
+    "cv": ({"label": "circle", "probability_circle": 0.9}, "images"),
+    "nlp": ({"label": "positive", "score": 0.75}, "texts"),
+}
+
+
+@pytest.mark.parametrize("project_type", sorted(ONE_PREDICTION))
+def test_each_type_checks_its_sample_request_and_names_what_is_wrong_with_an_answer(
+    rendered_project, monkeypatch: pytest.MonkeyPatch, project_type: str
+):
+    project = rendered_project({**SDK_PROJECT, "project_type": project_type})
+    for name in GENERATED_MODULES:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.syspath_prepend(str(project / "mlops/azureml"))
+    spec = importlib.util.spec_from_file_location("deploy_online", project / "mlops/azureml/deploy/online/deploy.py")
+    script = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(script)
+        request = json.loads(script.SAMPLE_REQUEST.read_text(encoding="utf-8"))
+        prediction, unit = ONE_PREDICTION[project_type]
+        count = len(request["images"]) if project_type == "cv" else len(request["input_data"]["data"])
+
+        assert script.request_problems(request) == []
+        assert script.prediction_problems(json.dumps([prediction] * count), request) == []
+        assert script.prediction_problems(json.dumps({"predictions": [prediction] * count}), request) == []
+        assert script.prediction_problems(json.dumps([prediction]), request) == [f"1 predictions for {count} {unit}"]
+        assert script.prediction_problems("upstream busy", request) == ["the answer is not JSON: upstream busy"]
+        assert script.prediction_problems('{"error": 1}', request) == [
+            'the answer is not a list of predictions: {"error": 1}'
+        ]
+        if project_type != "cv":  # the "input_data" table of score.py
+            columns = request["input_data"]["columns"]
+            ragged = {"input_data": {"columns": columns, "data": [[*request["input_data"]["data"][0], "extra"]]}}
+            width = f"every row of data must have {len(columns)} values, one per column"
+            assert script.request_problems(ragged) == [width]
+            assert script.request_problems({"data": []}) == [
+                'the request has no "input_data" object with a "columns" list and a non-empty "data" list'
+            ]
+    finally:
+        for name in GENERATED_MODULES:
+            sys.modules.pop(name, None)

@@ -4,9 +4,11 @@ the settings come from config-infra-<env>.yml, results reach the next CI step, m
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
@@ -30,6 +32,68 @@ def load_workspace_module(project: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def pipeline_script(project, monkeypatch) -> ModuleType:
+    """mlops/azureml/train/pipeline.py, imported as the script imports its siblings; forgotten afterwards."""
+    siblings = ("workspace", "training", "model_settings")
+    monkeypatch.syspath_prepend(str(project / "mlops/azureml"))
+    monkeypatch.syspath_prepend(str(project / "mlops/azureml/train"))
+    for name in siblings:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    spec = importlib.util.spec_from_file_location("generated_pipeline", project / "mlops/azureml/train/pipeline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield module
+    for name in siblings:
+        sys.modules.pop(name, None)
+
+
+class FakeJobs:
+    """The jobs of an MLClient: a submitted job completes and its register step registered version 5."""
+
+    def __init__(self) -> None:
+        self.submitted: list[tuple[object, str]] = []
+
+    def create_or_update(self, job, experiment_name):
+        self.submitted.append((job, experiment_name))
+        return SimpleNamespace(name="job-9", studio_url="https://studio/job-9")
+
+    def stream(self, name):
+        pass
+
+    def get(self, name):
+        return SimpleNamespace(name=name, status="Completed")
+
+    def download(self, name, output_name, download_path):
+        folder = Path(download_path) / "named-outputs" / output_name
+        folder.mkdir(parents=True)
+        registration = {"registered": True, "name": "taxi-fare-model", "version": 5, "reason": "RMSE 2.1 < 2.4"}
+        (folder / "registration.json").write_text(json.dumps(registration))
+
+
+def test_the_training_pipeline_beats_the_newest_version_and_hands_on_the_registration(
+    pipeline_script, monkeypatch, tmp_path
+):
+    """The command line of train/pipeline.py, with an MLClient that answers from memory: the newest registered
+    version is the model to beat, the job goes to the model's experiment, and what the register step decided
+    reaches the next CI step."""
+    client = SimpleNamespace(
+        jobs=FakeJobs(), models=SimpleNamespace(get=lambda name, label: SimpleNamespace(version="4"))
+    )
+    monkeypatch.setattr(sys.modules["workspace"], "ml_client", lambda *scope, **registry: client)
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "github-output"))
+
+    assert pipeline_script.main(["--environment", "dev", "--subscription-id", "sub-1", "--wait"]) == 0
+
+    [(job, experiment)] = client.jobs.submitted
+    assert experiment == "taxi-fare-training"
+    dumped = io.StringIO()
+    job.dump(dumped)
+    assert "path: azureml:taxi-fare-model:4" in dumped.getvalue()  # bound to the evaluate step
+    outputs = dict(line.split("=", 1) for line in (tmp_path / "github-output").read_text().splitlines())
+    assert outputs == {"job_name": "job-9", "registered": "true", "model_name": "taxi-fare-model", "model_version": "5"}
 
 
 def test_settings_are_read_from_the_project_config(project):
@@ -224,7 +288,7 @@ SDK_V1 = {
 
 
 @pytest.fixture
-def sdk_v1(rendered_project, monkeypatch) -> ModuleType:
+def sdk_v1(rendered_project, monkeypatch) -> Iterator[ModuleType]:
     """mlops/azureml/sdk_v1.py of a python-sdk-v1 project, imported as its pipeline imports it."""
     folder = rendered_project(SDK_V1) / "mlops" / "azureml"
     for name in ("sdk_v1", "workspace"):
@@ -232,7 +296,9 @@ def sdk_v1(rendered_project, monkeypatch) -> ModuleType:
     monkeypatch.syspath_prepend(str(folder))
     import sdk_v1
 
-    return sdk_v1
+    yield sdk_v1
+    for name in ("sdk_v1", "workspace"):  # the next project imported in this process must not find this one's
+        sys.modules.pop(name, None)
 
 
 class Container:

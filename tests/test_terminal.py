@@ -98,6 +98,8 @@ def test_a_person_answers_stops_at_the_summary_and_resumes_to_a_project(terminal
         "Azure region for every resource",
         "Prefix of every Azure resource name",
         "Suffix that makes global Azure names unique",
+        "Optional: e-mail for monitor and Azure Monitor alerts",
+        "How often CI retrains whatever the monitor says",
         "service connection (workload identity) to the dev subscription",
         "service connection (workload identity) to the prod subscription",
         "Key Vault purge protection in prod",

@@ -65,11 +65,12 @@ def test_sdk_v1_pipelines_train_with_pytorch_distribution_on_the_nodes_asked_for
     copier, tmp_path: Path, project_type: str
 ) -> None:
     project = copier.copy(tmp_path / "p", project_type=project_type, mlops_version="python-sdk-v1").path
+    nodes = "nodes" if project_type == "cv" else "train_nodes"
     probe = (
         "import sys; sys.path[:0] = ['mlops/azureml/train', 'mlops/azureml']\n"
         "import pipeline\n"
         "from azureml.pipeline.core import PipelineData\n"
-        "train = pipeline.build_steps(PipelineData('raw'), nodes=2, processes_per_node=4)[1]\n"
+        f"train = pipeline.build_steps(PipelineData('raw'), {nodes}=2, processes_per_node=4)[1]\n"
         "config = train._runconfig\n"
         "print(type(train).__name__, config.node_count, config.pytorch.node_count, config.pytorch.process_count)\n"
         "print(' '.join(a for a in train._arguments if isinstance(a, str) and a.startswith('--')))\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -446,6 +447,29 @@ def test_sdk_v2_projects_validated_in_one_process_do_not_share_their_modules(tmp
     second = make_project(tmp_path / "second", files)
     findings = validate_sdk_v2(second)
     assert findings == [], shown(findings)
+
+
+def test_sdk_v2_validation_ignores_a_project_module_that_other_code_left_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = "from pathlib import Path\n\nPROJECT_ROOT = Path(__file__).resolve().parents[2]\n"
+    pipeline = SDK_V2_PIPELINE.replace(
+        "PROJECT_ROOT = Path(__file__).resolve().parents[3]\n",
+        "sys.path.insert(0, str(Path(__file__).resolve().parents[1]))\n"
+        "import workspace  # noqa: E402\n\nPROJECT_ROOT = workspace.PROJECT_ROOT\n",
+    )
+    files = {SDK_V2: pipeline, "mlops/azureml/workspace.py": workspace}
+    other = make_project(tmp_path / "other", files)
+    spec = importlib.util.spec_from_file_location("workspace", other / "mlops/azureml/workspace.py")
+    left_over = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(left_over)
+    monkeypatch.setitem(sys.modules, "workspace", left_over)
+    shutil.rmtree(other / "data")
+
+    findings = validate_sdk_v2(make_project(tmp_path / "this", files))
+
+    assert findings == [], shown(findings)
+    assert sys.modules["workspace"] is left_over, "what the other code imported is put back"
 
 
 def test_sdk_v2_build_pipeline_that_raises(tmp_path: Path) -> None:

@@ -232,6 +232,33 @@ def _cv_base_model(value: str, answers: Mapping[str, Any], root: Path) -> str:
     )
 
 
+# One address: a local part of letters, digits and . _ % + -, @, a domain with at least one dot. Narrower than
+# RFC 5322 on purpose: the address is written into YAML, Terraform and Bicep strings, where quotes, braces or `$`
+# would need escaping; no spaces, commas or semicolons, so a list is refused with a reason.
+_DOMAIN_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"[A-Za-z0-9._%+-]+@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+")
+# The cadences of scheduled retraining (mlops/monitoring.yml, read by the daily retraining check of CI).
+RETRAINING_SCHEDULES = ("weekly", "daily", "monthly", "off")
+
+
+def _alert_email(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if not value or (len(value) <= 254 and _EMAIL.fullmatch(value)):
+        return ""
+    return (
+        f"give one address such as ml-team@contoso.com, or nothing: '{_shown(value)}' is not allowed as "
+        "alert_email (one e-mail address; a distribution list reaches several people; empty sends no e-mail)"
+    )
+
+
+def _retraining_schedule(value: str, answers: Mapping[str, Any], root: Path) -> str:
+    if value in RETRAINING_SCHEDULES:
+        return ""
+    return (
+        f"use weekly, daily, monthly or off: '{_shown(value)}' is not allowed as retraining_schedule (weekly runs "
+        "on Mondays, monthly on the first day of the month; off retrains only when the prod monitor raises an alert)"
+    )
+
+
 FIELD_CHECKS: dict[str, Callable[[str, Mapping[str, Any], Path], str]] = {
     "project_name": _project_name,
     "project_template_github_url": _source_url,
@@ -240,6 +267,8 @@ FIELD_CHECKS: dict[str, Callable[[str, Mapping[str, Any], Path], str]] = {
     "location": _location,
     "namespace": _namespace,
     "postfix": _postfix,
+    "alert_email": _alert_email,
+    "retraining_schedule": _retraining_schedule,
     "ado_service_connection_dev": _service_connection("ado_service_connection_dev"),
     "ado_service_connection_prod": _service_connection("ado_service_connection_prod"),
     "remote_url": _remote_url,

@@ -105,6 +105,22 @@ RULES: tuple[ResourceRule, ...] = (
         "letters, digits, hyphens and underscores",
         per_environment=False,
     ),
+    # Alerts (docs/outer-loop.md): the action group that e-mails alert_email, and the alert rule on the
+    # workspace's failed runs (a model monitor run fails when a signal breaches its threshold).
+    ResourceRule(
+        "action_group",
+        "action group",
+        "ag-{ns}-{postfix}{env}",
+        260,
+        "letters, digits, hyphens, underscores and periods",
+    ),
+    ResourceRule(
+        "failed_runs_alert",
+        "alert rule on failed runs",
+        "alert-{ns}-{postfix}{env}-failed-runs",
+        260,
+        "letters, digits, hyphens, underscores and periods",
+    ),
     # Used only with private networking (the private_networking answer).
     ResourceRule(
         "virtual_network",
@@ -153,6 +169,8 @@ def environment_names(namespace: str, postfix: str, environment: str) -> dict[st
     names["training_subnet"] = TRAINING_SUBNET
     names["private_endpoint_subnet"] = PRIVATE_ENDPOINT_SUBNET
     names["environment"] = environment
+    # The short name an action group shows in e-mails and SMS (Azure allows 12 characters).
+    names["action_group_short_name"] = f"mlops-{environment}"
     return names
 
 

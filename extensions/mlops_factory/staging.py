@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import FactoryError
@@ -14,6 +15,16 @@ from .sources import TemplateSource
 
 # Build artefacts that may lie in a local factory checkout; never part of a project.
 _JUNK = {"__pycache__", ".DS_Store", ".pytest_cache", ".ruff_cache"}
+
+
+@dataclass(frozen=True)
+class PlacedPart:
+    """A part of the source as it landed in the project: its description, its folders, the files placed."""
+
+    what: str
+    source: str
+    target: str
+    files: tuple[str, ...]
 
 
 def _walk_files(root: Path) -> list[PurePosixPath]:
@@ -37,8 +48,9 @@ def stage_project(
     parts: list[ResolvedPart],
     destination: Path,
     skeleton_path: Callable[[PurePosixPath], PurePosixPath | None] = lambda relative: relative,
-) -> None:
-    """Copy ``skeleton`` and every part into ``destination``, refusing two writers of one file.
+) -> list[PlacedPart]:
+    """Copy ``skeleton`` and every part into ``destination``, refusing two writers of one file; return the
+    parts placed (an optional part the source lacks is not among them).
 
     ``skeleton_path`` says where a skeleton file goes (None: nowhere), for folders named by a condition.
     Two paths that differ only in case are one file on Windows and macOS, so they count as one file.
@@ -72,10 +84,16 @@ def stage_project(
             place(skeleton / relative, target, "the factory skeleton")
 
     local_paths = source.materialise(parts)
+    placed: list[PlacedPart] = []
     for part in parts:
         if part.source not in local_paths:
             continue  # an optional part the source does not have
         root = local_paths[part.source]
+        files = []
         for relative in _walk_files(root):
             if not _excluded(relative, part.exclude):
-                place(root / relative, PurePosixPath(part.target) / relative, f"'{part.source}'")
+                target = PurePosixPath(part.target) / relative
+                place(root / relative, target, f"'{part.source}'")
+                files.append(target.as_posix())
+        placed.append(PlacedPart(part.what, part.source, part.target, tuple(files)))
+    return placed

@@ -199,8 +199,13 @@ def _login(job: dict, env: dict) -> str | None:
 
 
 def _variable(expression: str) -> str:
+    """The variable(s) an expression reads: `vars.A`, or `vars.A || vars.B` (the first that is set wins)."""
     match = EXPRESSION.search(str(expression))
-    return match.group(1).split("||")[0].strip() if match else str(expression)
+    if not match:
+        return str(expression)
+    parts = [part.strip() for part in match.group(1).split("||")]
+    variables = [part for part in parts if part.startswith("vars.")]
+    return " || ".join(variables) if variables else parts[0]
 
 
 def _target_from(commands: str) -> str | None:

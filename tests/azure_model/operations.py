@@ -49,6 +49,15 @@ VAULT_RECOVERY_DOC = (
     "(recover_soft_deleted_key_vaults)"
 )
 ROLE_ASSIGNMENT_DOC = "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-cli"
+SCHEDULE_DOC = (
+    "https://learn.microsoft.com/azure/machine-learning/how-to-schedule-pipeline-job "
+    "(its RBAC section: schedules/read, write, delete); a model monitor is a schedule: "
+    "https://learn.microsoft.com/azure/machine-learning/how-to-monitor-model-performance"
+)
+PROVISION_DOC = (
+    "https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#configure-for-serverless-spark-jobs "
+    "(the REST operation POST .../workspaces/{name}/provisionManagedNetwork)"
+)
 CLI_DOC = "https://learn.microsoft.com/cli/azure/reference-index"
 METRICS_DOC = (
     "https://learn.microsoft.com/azure/role-based-access-control/permissions/monitor#microsoftinsights "
@@ -237,7 +246,90 @@ TABLE: tuple[Row, ...] = (
         ((f"{ML}/workspaces/batchEndpoints/deployments/jobs/write", WORKSPACE, False), BLOB_WRITE, BLOB_READ),
         IDENTITY_DATASTORE_DOC,
     ),
+    # The model monitor (mlops/scripts/create-monitor.sh)
+    Row(
+        "az ml schedule create / update (the model monitor)",
+        r"az ml schedule (create|update)",
+        (
+            (f"{ML}/workspaces/schedules/write", WORKSPACE, False),
+            (f"{ML}/workspaces/schedules/read", WORKSPACE, False),
+        ),
+        SCHEDULE_DOC,
+    ),
+    Row(
+        "az ml component show",
+        r"az ml component show",
+        ((f"{ML}/workspaces/components/versions/read", WORKSPACE, False),),
+        ML_DOC,
+    ),
+    Row(
+        "az ml component create (uploads the component's code: the monitor's custom signal)",
+        r"az ml component create",
+        (
+            (f"{ML}/workspaces/components/versions/write", WORKSPACE, False),
+            (f"{ML}/workspaces/codes/versions/write", WORKSPACE, False),
+            BLOB_WRITE,
+            BLOB_READ,
+        ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row("az ml workspace show", r"az ml workspace show", ((f"{ML}/workspaces/read", WORKSPACE, False),), ML_DOC),
+    Row(
+        "az ml workspace provision-network --include-spark (serverless Spark of the monitor)",
+        r"az ml workspace provision-network",
+        ((f"{ML}/workspaces/provisionManagedNetwork/action", WORKSPACE, False),),
+        PROVISION_DOC,
+    ),
+    # The daily retraining check (mlops/monitoring/retraining.py runs `az` itself)
+    Row(
+        "az ml job list, from Python (the runs of the model monitor)",
+        r'"ml",\s*"job",\s*"list"',
+        ((f"{ML}/workspaces/jobs/read", WORKSPACE, False),),
+        ML_DOC,
+    ),
     # azure-ai-ml (python-sdk-v2 and the SDK scripts every Python flavour shares)
+    Row(
+        "MLClient.schedules.begin_create_or_update (the model monitor)",
+        r"schedules\.begin_create_or_update\(",
+        (
+            (f"{ML}/workspaces/schedules/write", WORKSPACE, False),
+            (f"{ML}/workspaces/schedules/read", WORKSPACE, False),
+        ),
+        SCHEDULE_DOC,
+    ),
+    Row(
+        "MLClient.components.get / create_or_update (uploads the custom signal's code)",
+        r"components\.(get|create_or_update)\(",
+        (
+            (f"{ML}/workspaces/components/versions/read", WORKSPACE, False),
+            (f"{ML}/workspaces/components/versions/write", WORKSPACE, False),
+            (f"{ML}/workspaces/codes/versions/write", WORKSPACE, False),
+            BLOB_WRITE,
+            BLOB_READ,
+        ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "MLClient.data.create_or_update (uploads the monitor's reference data)",
+        r"data\.create_or_update\(",
+        ((f"{ML}/workspaces/data/versions/write", WORKSPACE, False), BLOB_WRITE, BLOB_READ),
+        IDENTITY_DATASTORE_DOC,
+    ),
+    Row(
+        "MLClient.online_endpoints.get / workspaces.get",
+        r"(online_endpoints|workspaces)\.get\(",
+        (
+            (f"{ML}/workspaces/onlineEndpoints/read", WORKSPACE, False),
+            (f"{ML}/workspaces/read", WORKSPACE, False),
+        ),
+        ML_DOC,
+    ),
+    Row(
+        "MLClient.workspaces.begin_provision_network (serverless Spark of the monitor)",
+        r"begin_provision_network\(",
+        ((f"{ML}/workspaces/provisionManagedNetwork/action", WORKSPACE, False),),
+        PROVISION_DOC,
+    ),
     Row(
         "MLClient.jobs.create_or_update (uploads code and local inputs)",
         r"jobs\.create_or_update\(",

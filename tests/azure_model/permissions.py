@@ -69,9 +69,14 @@ class SetUp:
         repository_only = login.startswith("repository:")
         login = login.removeprefix("repository:")
         if login.startswith("vars."):
-            name = login.split(".", 1)[1]
+            # `vars.A || vars.B`: the first variable that is set, as GitHub evaluates the expression
             scoped = {} if repository_only else self.environment_variables.get(job.environment or "", {})
-            return scoped.get(name) or self.repository_variables.get(name)
+            for alternative in login.split("||"):
+                name = alternative.strip().split(".", 1)[1]
+                found = scoped.get(name) or self.repository_variables.get(name)
+                if found:
+                    return found
+            return None
         return self.service_connections.get(login)
 
     def allows(self, identity: str, operation: Operation) -> bool:

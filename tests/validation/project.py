@@ -10,6 +10,7 @@ from .azure_devops import validate_azure_devops
 from .azureml import validate_azureml
 from .bicep import validate_bicep
 from .github import validate_github
+from .monitoring import validate_monitoring
 from .python_code import validate_python, validate_shell
 from .sdk import validate_sdk_deployments, validate_sdk_v1, validate_sdk_v2
 from .terraform import validate_terraform
@@ -30,6 +31,7 @@ def validators_for(answers: Mapping[str, str]) -> dict[str, Validator]:
     else:
         chosen["bicep"] = validate_bicep
     chosen["azureml"] = validate_azureml  # CLI v2 YAML; SDK projects may carry YAML (environments) too
+    chosen["monitoring"] = validate_monitoring  # the model monitor of every flavour, built as CI builds it
     if answers["mlops_version"] == "python-sdk-v2":
         chosen["sdk-v2"] = validate_sdk_v2
     elif answers["mlops_version"] == "python-sdk-v1":

@@ -63,6 +63,7 @@ CHECKED_IMPORT_ROOTS = ("azureml", "azure")
 HELP_TIMEOUT = 120
 IMPORT_TIMEOUT = 300
 RESULT_MARKER = "MLOPS_FACTORY_SDK_V1_RESULT:"
+FACTORY_ROOT = Path(__file__).resolve().parents[2]
 
 
 def python_files(project: Path) -> list[Path]:
@@ -259,20 +260,31 @@ def _imported(path: Path) -> Iterator[ModuleType]:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
-    modules_before, path_before = set(sys.modules), list(sys.path)
+    # Project modules (pipeline.py imports mlops/azureml/workspace.py by a plain name) that another project
+    # left in this process are set aside, so that this file imports its own project's, and put back after.
+    set_aside = {key: value for key, value in sys.modules.items() if _is_project_module(value)}
+    for key in set_aside:
+        del sys.modules[key]
+    path_before = list(sys.path)
     sys.modules[name] = module
     sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(module)
         yield module
     finally:
-        # The project's own modules (pipeline.py imports mlops/azureml/workspace.py by a plain name) must
-        # not be found again when the next project of this process is imported.
-        for added in set(sys.modules) - modules_before:
-            origin = getattr(sys.modules[added], "__file__", None) or ""
-            if not origin.startswith((sys.prefix, sys.base_prefix)):
-                sys.modules.pop(added, None)
+        for key in [key for key, value in sys.modules.items() if _is_project_module(value)]:
+            del sys.modules[key]
+        sys.modules.pop(name, None)
+        sys.modules.update(set_aside)
         sys.path[:] = path_before
+
+
+def _is_project_module(module: ModuleType | None) -> bool:
+    """Whether ``module`` was imported from a rendered project, not from the interpreter or this repository."""
+    origin = getattr(module, "__file__", None)
+    if not origin:
+        return False
+    return not origin.startswith((sys.prefix, sys.base_prefix, str(FACTORY_ROOT)))
 
 
 def _check_build_pipeline(project: Path, path: Path, relative: str) -> list[Finding]:

@@ -9,7 +9,8 @@ Three user-assigned managed identities (no app registration, no secret):
 - deploy-dev   trusted by CI jobs that run in the environment dev (GitHub environment `dev`, or the
                Azure DevOps service connection of dev); deploys dev, trains, promotes to the registry
 - deploy-prod  trusted by CI jobs in the environment prod only, which waits for its reviewers
-- plan         trusted by pull requests; reads, never writes: Terraform plan / Bicep what-if
+- plan         trusted by pull requests and by jobs of main without an environment; reads, never writes:
+               Terraform plan / Bicep what-if, the daily retraining check that reads the prod monitor's runs
 """
 
 from __future__ import annotations
@@ -257,6 +258,9 @@ def _add_trusts(result: Design, project: Project, repo: Repository) -> None:
             )
         for key in [key for key in result.identities if key.startswith("plan")]:
             result.trusts.append(Trust(key, "github-pull-request", f"repo:{repo.slug}:pull_request"))
+            # Jobs of main without a GitHub environment: the daily retraining check (retrain-model.yml) reads
+            # the prod monitor's runs; the identity only reads.
+            result.trusts.append(Trust(key, "github-main", f"repo:{repo.slug}:ref:refs/heads/main"))
         return
     for env in project.environments:
         for read_only in (False, True):

@@ -39,6 +39,9 @@ class Pipeline:
     connections: frozenset[str]
     environments: frozenset[str]
     pr_paths: tuple[str, ...] | None  # None: no pull-request trigger
+    # Read-only connections the pipeline names itself ($(ado_service_connection_<env>)-plan): the daily
+    # retraining check reads prod's monitor runs through one.
+    plan_connections: frozenset[str] = frozenset()
 
 
 def top_level_block(text: str, key: str) -> list[str]:
@@ -101,8 +104,11 @@ def pipelines(project: Project) -> list[Pipeline]:
             everything = text_with_templates(path)
             per_environment = re.search(r"ado_service_connection_\$\{", everything) is not None
             connections = {
-                env for env in ENVIRONMENTS if f"$(ado_service_connection_{env})" in everything or per_environment
+                env
+                for env in ENVIRONMENTS
+                if re.search(rf"\$\(ado_service_connection_{env}\)(?!-plan)", everything) or per_environment
             }
+            plan_connections = {env for env in ENVIRONMENTS if f"$(ado_service_connection_{env})-plan" in everything}
             environments = set(re.findall(r"^\s*environment:\s*(dev|prod)\s*$", everything, re.MULTILINE))
             if re.search(r"^\s*environment:\s*\$\{\{", everything, re.MULTILINE):
                 environments |= set(ENVIRONMENTS)
@@ -113,6 +119,7 @@ def pipelines(project: Project) -> list[Pipeline]:
                     frozenset(project.service_connection(env) for env in connections),
                     frozenset(environments),
                     pull_request_paths(text),
+                    frozenset(project.plan_service_connection(env) for env in plan_connections),
                 )
             )
     return found
@@ -440,7 +447,11 @@ def set_up_devops(
     found = pipelines(project)
     for connection in plan.service_connections:
         if connection.read_only:
-            users = [pipeline_ids[p.name] for p in found if p.pr_paths is not None and p.connections]
+            users = [
+                pipeline_ids[p.name]
+                for p in found
+                if (p.pr_paths is not None and p.connections) or connection.name in p.plan_connections
+            ]
         else:
             users = [pipeline_ids[p.name] for p in found if connection.name in p.connections]
         if users:

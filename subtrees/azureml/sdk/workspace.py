@@ -20,15 +20,21 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 PROJECT_ROOT = HERE.parents[1]
+SOURCE_DIR = PROJECT_ROOT / "data-science" / "src"  # the code of every job and deployment
+CONDA_FILE = PROJECT_ROOT / "data-science" / "environment" / "conda.yml"
 ENVIRONMENTS = ("dev", "prod")
 LATEST = "latest"
 REGISTRATION_FILE = "registration.json"
+# --production-model of the training pipeline: AUTO compares with the newest registered version of the model
+# (if any), NONE with nothing.
+AUTO = "auto"
+NONE = "none"
 # The audience Microsoft Entra ID expects in a federated token.
 TOKEN_AUDIENCE = "api://AzureADTokenExchange"
 
@@ -86,6 +92,89 @@ def missing_settings(needed: Mapping[str, Any], environment: str = "dev", hint: 
         file=sys.stderr,
     )
     return True
+
+
+def workspace_of(args: argparse.Namespace, config: Mapping[str, Any], hint: str = "") -> tuple[str, str, str] | None:
+    """The subscription, resource group and workspace that the flags of ``add_workspace_arguments`` or
+    config-infra name; None, after one error line naming the flags that have no value, when one is missing."""
+    subscription_id = args.subscription_id or current_subscription()
+    resource_group = args.resource_group or config.get("resource_group")
+    workspace_name = args.workspace or config.get("aml_workspace")
+    needed = {"--subscription-id": subscription_id, "--resource-group": resource_group, "--workspace": workspace_name}
+    if missing_settings(needed, args.environment, hint):
+        return None
+    return subscription_id, resource_group, workspace_name
+
+
+def training_parser(description: str) -> argparse.ArgumentParser:
+    """The parser of the training pipeline (train/pipeline.py) with the workspace flags and --compute."""
+    import model_settings
+
+    parser = argparse.ArgumentParser(
+        description=description,
+        epilog="The workspace and the compute clusters come from config-infra-<environment>.yml unless given here.",
+    )
+    add_workspace_arguments(parser)
+    parser.add_argument(
+        "--compute", help=f"CPU cluster (default: cpu_cluster from config-infra, else {model_settings.COMPUTE})"
+    )
+    return parser
+
+
+def parse_training_args(
+    parser: argparse.ArgumentParser, argv: Any, is_remote: Callable[[str], bool]
+) -> argparse.Namespace:
+    """The flags of the training pipeline; a --raw-data that is not ``is_remote`` must exist here."""
+    args = parser.parse_args(argv)
+    if not is_remote(str(args.raw_data)) and not Path(args.raw_data).exists():
+        parser.error(f"--raw-data {args.raw_data}: no such file or folder")
+    return args
+
+
+def add_training_arguments(parser: argparse.ArgumentParser, *, model_uri: str) -> None:
+    """The flags of the training pipeline (train/pipeline.py) about the model to beat, the split and the run,
+    with the defaults of model_settings.py; ``model_uri`` says how --production-model names a model."""
+    import model_settings
+
+    model_name, experiment = model_settings.MODEL_NAME, model_settings.EXPERIMENT
+    parser.add_argument("--model-name", default=model_name, help=f"registered model name (default: {model_name})")
+    parser.add_argument(
+        "--production-model",
+        default=AUTO,
+        help=f"model the candidate must beat: '{AUTO}' (default) = the newest registered version of --model-name, "
+        f"'{NONE}' = none, or {model_uri}",
+    )
+    parser.add_argument("--min-improvement", type=float, default=0.0, help=model_settings.GATE_HELP)
+    parser.add_argument("--test-size", type=float, default=model_settings.TEST_SIZE, help=model_settings.TEST_SIZE_HELP)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--experiment-name", default=experiment, help=f"default: {experiment}")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="stream the pipeline's logs; exit 1 if it fails; then report whether a model version was registered",
+    )
+
+
+def training_options(
+    args: argparse.Namespace, config: Mapping[str, Any], production_model: str | None
+) -> dict[str, Any]:
+    """The options of the training pipeline (train/training.py's ``Steps``) that the flags of train/pipeline.py
+    set: --raw-data, the flags of ``add_training_arguments``, the clusters (the flag, else config-infra, else
+    model_settings.py) and the model to beat that the script chose."""
+    import model_settings
+
+    options = {
+        "raw_data": args.raw_data,
+        "model_name": args.model_name,
+        "production_model": production_model,
+        "test_size": args.test_size,
+        "seed": args.seed,
+        "min_improvement": args.min_improvement,
+        "compute": args.compute or config.get("cpu_cluster") or model_settings.COMPUTE,
+    }
+    if hasattr(args, "gpu_compute"):  # a model that trains on GPUs
+        options["gpu_compute"] = args.gpu_compute or config.get("gpu_cluster") or model_settings.GPU_COMPUTE
+    return options
 
 
 def github_federated_token() -> str:
@@ -222,40 +311,3 @@ def report_registration(job_name: str, registration: Mapping[str, Any], model_na
     else:
         print(f"Training job {job_name} did not register a new model: {reason}".rstrip())
     publish(job_name=job_name, registered=str(registered).lower(), model_name=name, model_version=version)
-
-
-def distributed_step(
-    name: str,
-    arguments: list[Any],
-    *,
-    inputs: list[Any],
-    outputs: list[Any],
-    source_directory: Path,
-    run_config: Any,
-    compute: str,
-    nodes: int,
-    processes_per_node: int,
-) -> Any:
-    """An SDK v1 pipeline step that runs ``python <name>.py <arguments>`` with PyTorch distribution:
-    ``processes_per_node`` processes (one per GPU) on each of ``nodes`` nodes, which set RANK, WORLD_SIZE,
-    LOCAL_RANK and the master address as torchrun does. SDK v1 takes both when the pipeline is built: its
-    pipeline parameters cannot change a process count."""
-    from azureml.core import ScriptRunConfig
-    from azureml.core.runconfig import PyTorchConfiguration
-    from azureml.pipeline.steps import CommandStep
-
-    config = ScriptRunConfig(
-        source_directory=str(source_directory),
-        compute_target=compute,
-        environment=run_config.environment,
-        distributed_job_config=PyTorchConfiguration(process_count=nodes * processes_per_node, node_count=nodes),
-    )
-    return CommandStep(
-        name=name,
-        command=[f"python {name}.py", *arguments],
-        runconfig=config,
-        inputs=inputs,
-        outputs=outputs,
-        compute_target=compute,
-        allow_reuse=True,
-    )

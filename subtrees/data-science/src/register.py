@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-from common import DataError, find_model_dir, mlflow_run
+from step_io import DataError, find_model_dir, mlflow_run
 
 DECISION_FILE = "decision.json"
 REGISTRATION_FILE = "registration.json"

@@ -63,6 +63,16 @@ param registryResourceGroupName string
 @description('Subscription of the Azure ML registry (that of prod); by default the one this environment is deployed to.')
 param registrySubscriptionId string = subscription().subscriptionId
 
+@description('Name of the action group that e-mails alertEmail (created only when alertEmail is set).')
+param actionGroupName string
+
+@description('Short name of the action group, shown in its e-mails (at most 12 characters).')
+@maxLength(12)
+param actionGroupShortName string
+
+@description('Name of the alert rule on the failed runs of the Azure ML workspace.')
+param failedRunsAlertName string
+
 @description('Name of the virtual network through which people reach the private services (private networking only).')
 param virtualNetworkName string
 
@@ -91,6 +101,10 @@ param keyVaultCreateMode string = 'default'
 
 @description('Managed network for compute and endpoints, closed public endpoints, private endpoints for people.')
 param privateNetworking bool
+
+// --- Alerts -----------------------------------------------------------------------------------------------
+@description('E-mail address that gets the alerts of the environment (the alert_email answer); empty: no action group.')
+param alertEmail string = ''
 
 var allTags = union(tags, {
   environment: environment
@@ -237,6 +251,21 @@ module diagnostics 'modules/diagnostics.bicep' = {
   dependsOn: [
     mlRegistry
   ]
+}
+
+// E-mails alertEmail (when the project has one) when runs of the workspace fail, model monitor runs that
+// breach a threshold among them.
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: mainResourceGroup
+  params: {
+    tags: allTags
+    workspaceId: workspace.outputs.id
+    alertEmail: alertEmail
+    actionGroupName: actionGroupName
+    actionGroupShortName: actionGroupShortName
+    failedRunsAlertName: failedRunsAlertName
+  }
 }
 
 module network 'modules/network.bicep' = if (privateNetworking) {

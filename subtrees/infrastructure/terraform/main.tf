@@ -10,6 +10,7 @@
 #   ├── Azure ML workspace (+ its managed network)       modules/workspace
 #   ├── CPU cluster, GPU cluster (dev of cv, nlp)        modules/compute
 #   ├── diagnostic settings → Log Analytics              modules/diagnostics
+#   ├── action group, alert rule on failed runs          modules/alerts
 #   └── client network: private DNS, private endpoints   modules/network (private networking only)
 #
 # Names come from the variables as they are; see environments/<environment>.tfvars.
@@ -36,9 +37,7 @@ resource "azurerm_resource_group" "main" {
 module "monitoring" {
   source = "./modules/monitoring"
 
-  resource_group_name       = azurerm_resource_group.main.name
-  location                  = var.location
-  tags                      = local.tags
+  resource_group            = azurerm_resource_group.main
   log_analytics_name        = var.log_analytics_name
   application_insights_name = var.application_insights_name
 }
@@ -46,9 +45,7 @@ module "monitoring" {
 module "storage" {
   source = "./modules/storage"
 
-  resource_group_name  = azurerm_resource_group.main.name
-  location             = var.location
-  tags                 = local.tags
+  resource_group       = azurerm_resource_group.main
   storage_account_name = var.storage_account_name
   private_networking   = var.private_networking
   registry_id          = local.registry_id
@@ -57,20 +54,16 @@ module "storage" {
 module "key_vault" {
   source = "./modules/key-vault"
 
-  resource_group_name = azurerm_resource_group.main.name
-  location            = var.location
-  tags                = local.tags
-  key_vault_name      = var.key_vault_name
-  purge_protection    = var.key_vault_purge_protection
-  private_networking  = var.private_networking
+  resource_group     = azurerm_resource_group.main
+  key_vault_name     = var.key_vault_name
+  purge_protection   = var.key_vault_purge_protection
+  private_networking = var.private_networking
 }
 
 module "container_registry" {
   source = "./modules/container-registry"
 
-  resource_group_name     = azurerm_resource_group.main.name
-  location                = var.location
-  tags                    = local.tags
+  resource_group          = azurerm_resource_group.main
   container_registry_name = var.container_registry_name
   private_networking      = var.private_networking
 }
@@ -78,10 +71,7 @@ module "container_registry" {
 module "identity" {
   source = "./modules/identity"
 
-  resource_group_name     = azurerm_resource_group.main.name
-  resource_group_id       = azurerm_resource_group.main.id
-  location                = var.location
-  tags                    = local.tags
+  resource_group          = azurerm_resource_group.main
   managed_identity_name   = var.managed_identity_name
   storage_account_id      = module.storage.id
   key_vault_id            = module.key_vault.id
@@ -97,18 +87,14 @@ module "ml_registry" {
   source = "./modules/ml-registry"
   count  = var.create_registry ? 1 : 0
 
-  resource_group_id = azurerm_resource_group.main.id
-  location          = var.location
-  tags              = local.tags
-  registry_name     = var.registry_name
+  resource_group = azurerm_resource_group.main
+  registry_name  = var.registry_name
 }
 
 module "workspace" {
   source = "./modules/workspace"
 
-  resource_group_id       = azurerm_resource_group.main.id
-  location                = var.location
-  tags                    = local.tags
+  resource_group          = azurerm_resource_group.main
   workspace_name          = var.workspace_name
   identity_id             = module.identity.id
   identity_principal_id   = module.identity.principal_id
@@ -124,8 +110,7 @@ module "workspace" {
 module "compute" {
   source = "./modules/compute"
 
-  location           = var.location
-  tags               = local.tags
+  resource_group     = azurerm_resource_group.main
   workspace_id       = module.workspace.id
   identity_id        = module.identity.id
   cpu_cluster_name   = var.cpu_cluster_name
@@ -146,22 +131,29 @@ module "diagnostics" {
   registry_id           = one(module.ml_registry[*].id)
 }
 
+# E-mails alert_email (when the project has one) when runs of the workspace fail, model monitor runs
+# that breach a threshold among them.
+module "alerts" {
+  source = "./modules/alerts"
+
+  resource_group          = azurerm_resource_group.main
+  workspace_id            = module.workspace.id
+  alert_email             = var.alert_email
+  action_group_name       = var.action_group_name
+  action_group_short_name = var.action_group_short_name
+  failed_runs_alert_name  = var.failed_runs_alert_name
+}
+
 module "network" {
   source = "./modules/network"
   count  = var.private_networking ? 1 : 0
 
-  resource_group_name                      = azurerm_resource_group.main.name
-  location                                 = var.location
-  tags                                     = local.tags
-  virtual_network_name                     = var.virtual_network_name
-  private_endpoint_subnet_name             = var.private_endpoint_subnet_name
-  private_endpoint_workspace_name          = var.private_endpoint_names.workspace
-  private_endpoint_storage_blob_name       = var.private_endpoint_names.storage_blob
-  private_endpoint_storage_file_name       = var.private_endpoint_names.storage_file
-  private_endpoint_key_vault_name          = var.private_endpoint_names.key_vault
-  private_endpoint_container_registry_name = var.private_endpoint_names.container_registry
-  workspace_id                             = module.workspace.id
-  storage_account_id                       = module.storage.id
-  key_vault_id                             = module.key_vault.id
-  container_registry_id                    = module.container_registry.id
+  resource_group               = azurerm_resource_group.main
+  virtual_network_name         = var.virtual_network_name
+  private_endpoint_subnet_name = var.private_endpoint_subnet_name
+  private_endpoint_names       = var.private_endpoint_names
+  workspace_id                 = module.workspace.id
+  storage_account_id           = module.storage.id
+  key_vault_id                 = module.key_vault.id
+  container_registry_id        = module.container_registry.id
 }

@@ -127,6 +127,33 @@ variable "private_endpoint_names" {
   })
 }
 
+variable "action_group_name" {
+  description = "Action group that e-mails alert_email; created only when alert_email is set."
+  type        = string
+}
+
+variable "action_group_short_name" {
+  description = "Short name of the action group, shown in its e-mails (at most 12 characters)."
+  type        = string
+
+  validation {
+    condition     = length(var.action_group_short_name) <= 12
+    error_message = "action_group_short_name must be at most 12 characters."
+  }
+}
+
+variable "failed_runs_alert_name" {
+  description = "Alert rule on the failed runs of the Azure ML workspace (a model monitor run fails when a signal breaches its threshold)."
+  type        = string
+}
+
+# ── Alerts ────────────────────────────────────────────────────────────────────────────────────────
+variable "alert_email" {
+  description = "E-mail address that gets the alerts of the environment (the alert_email answer); empty: no action group, the alerts show in the portal only."
+  type        = string
+  default     = ""
+}
+
 # ── Switches ──────────────────────────────────────────────────────────────────────────────────────
 variable "enable_gpu_cluster" {
   description = "Create the GPU compute cluster: computer vision and NLP projects, in dev only (prod never trains)."

@@ -36,17 +36,8 @@ set -- "${positional[@]}"
 [ "$#" -ge 1 ] && [ "$#" -le 2 ] || fail "$usage"
 environment=$1
 requested=${2:-latest}
-check_environment "$environment"
-check_version "$requested"
-require_tools
-cd "$PROJECT_ROOT"
-
-endpoint_file="$BATCH_DIR/batch-endpoint.yml"
-deployment_file="$BATCH_DIR/batch-deployment.yml"
 data_file="$TRAIN_DIR/data.yml"
-for file in "$endpoint_file" "$deployment_file" "$data_file"; do
-  [ -f "$file" ] || fail "${file#"$PROJECT_ROOT"/} is missing"
-done
+check_rollout batch "$environment" "$requested" "$data_file"
 input=$(yq -r '.path // ""' "$data_file")
 input_type=$(yq -r '.type // "uri_folder"' "$data_file")
 [ -n "$input" ] || fail "mlops/azureml/train/data.yml has no path (the sample data of the test job)"
@@ -56,26 +47,7 @@ case "$input" in
 esac
 deployment_names >/dev/null
 
-resource_group=$(config_value "$environment" resource_group)
-workspace=$(config_value "$environment" aml_workspace)
-endpoint=$(config_value "$environment" batch_endpoint)
-scope=(--resource-group "$resource_group" --workspace-name "$workspace")
-name=$(model_name "$deployment_file")
-
-if [ "$environment" = prod ]; then
-  registry=$(config_value prod model_registry)
-  version=$(resolve_version "$name" "$requested" --registry-name "$registry")
-  model="azureml://registries/$registry/models/$name/versions/$version"
-else
-  version=$(resolve_version "$name" "$requested" "${scope[@]}")
-  model="azureml:$name:$version"
-fi
-
-if az ml batch-endpoint show --name "$endpoint" "${scope[@]}" --only-show-errors --output none 2>/dev/null; then
-  echo "Endpoint $endpoint exists"
-else
-  az ml batch-endpoint create --file "$endpoint_file" --name "$endpoint" "${scope[@]}" --only-show-errors --output none
-fi
+rollout_target batch "$environment" "$requested"
 
 deployment_exists() {
   az ml batch-deployment show --name "$1" --endpoint-name "$endpoint" "${scope[@]}" --only-show-errors \

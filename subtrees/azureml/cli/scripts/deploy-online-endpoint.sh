@@ -31,17 +31,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/rollout.sh"
 [ "$#" -ge 1 ] || fail "usage: mlops/scripts/deploy-online-endpoint.sh <dev|prod> [<version>|latest]"
 environment=$1
 requested=${2:-latest}
-check_environment "$environment"
-check_version "$requested"
-require_tools
-cd "$PROJECT_ROOT"
-
-endpoint_file="$ONLINE_DIR/online-endpoint.yml"
-deployment_file="$ONLINE_DIR/online-deployment.yml"
 request_file="$ONLINE_DIR/sample-request.json"
-for file in "$endpoint_file" "$deployment_file" "$request_file"; do
-  [ -f "$file" ] || fail "${file#"$PROJECT_ROOT"/} is missing"
-done
+check_rollout online "$environment" "$requested" "$request_file"
 
 steps_text=$(rollout_steps "$environment")
 mapfile -t steps <<<"$steps_text"
@@ -49,26 +40,7 @@ settings=$(online_settings "$environment")
 read -r step_seconds smoke_requests mirror_percent mirror_seconds max_error_percent max_latency_ms <<<"$settings"
 deployment_names >/dev/null
 
-resource_group=$(config_value "$environment" resource_group)
-workspace=$(config_value "$environment" aml_workspace)
-endpoint=$(config_value "$environment" online_endpoint)
-scope=(--resource-group "$resource_group" --workspace-name "$workspace")
-name=$(model_name "$deployment_file")
-
-if [ "$environment" = prod ]; then
-  registry=$(config_value prod model_registry)
-  version=$(resolve_version "$name" "$requested" --registry-name "$registry")
-  model="azureml://registries/$registry/models/$name/versions/$version"
-else
-  version=$(resolve_version "$name" "$requested" "${scope[@]}")
-  model="azureml:$name:$version"
-fi
-
-if az ml online-endpoint show --name "$endpoint" "${scope[@]}" --only-show-errors --output none 2>/dev/null; then
-  echo "Endpoint $endpoint exists"
-else
-  az ml online-endpoint create --file "$endpoint_file" --name "$endpoint" "${scope[@]}" --only-show-errors --output none
-fi
+rollout_target online "$environment" "$requested"
 
 # traffic: the endpoint's traffic and mirrored traffic, as a JSON object with the keys traffic and
 # mirror_traffic (each a map of deployment names to percentages).

@@ -18,6 +18,7 @@ AZUREML_DIR="$PROJECT_ROOT/mlops/azureml"
   TRAIN_DIR="$AZUREML_DIR/train"
   ONLINE_DIR="$AZUREML_DIR/deploy/online"
   BATCH_DIR="$AZUREML_DIR/deploy/batch"
+  MONITOR_DIR="$AZUREML_DIR/monitor"
 }
 # Job states after which nothing changes any more.
 FINAL_JOB_STATES=" Completed Failed Canceled NotResponding "
@@ -87,6 +88,24 @@ check_environment() {
 
 check_version() {
   [[ "$1" =~ ^[A-Za-z0-9._-]+$ ]] || fail "'$1' is not a model version (a version such as 3, or latest)"
+}
+
+# use_workspace ENVIRONMENT: what every script does before it talks to Azure ML: check the environment and
+# the tools, move to the project root and set the workspace (workspace_scope).
+use_workspace() {
+  check_environment "$1"
+  require_tools
+  cd "$PROJECT_ROOT" || fail "cannot enter $PROJECT_ROOT"
+  workspace_scope "$1"
+}
+
+# workspace_scope ENVIRONMENT: set resource_group, workspace and scope (the arguments of `az ml` for that
+# workspace: --resource-group <group> --workspace-name <workspace>) from config-infra-<environment>.yml.
+# shellcheck disable=SC2034
+workspace_scope() {
+  resource_group=$(config_value "$1" resource_group)
+  workspace=$(config_value "$1" aml_workspace)
+  scope=(--resource-group "$resource_group" --workspace-name "$workspace")
 }
 
 # config_value ENVIRONMENT KEY: one setting of config-infra-<environment>.yml; fails when it is missing.

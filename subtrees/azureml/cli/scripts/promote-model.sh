@@ -13,13 +13,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 requested=${1:-latest}
 check_version "$requested"
-require_tools
-cd "$PROJECT_ROOT"
-
-resource_group=$(config_value dev resource_group)
-workspace=$(config_value dev aml_workspace)
+use_workspace dev
 registry=$(config_value prod model_registry)
-scope=(--resource-group "$resource_group" --workspace-name "$workspace")
 name=$(model_name "$ONLINE_DIR/online-deployment.yml")
 version=$(resolve_version "$name" "$requested" "${scope[@]}")
 target="azureml://registries/$registry/models/$name/versions/$version"

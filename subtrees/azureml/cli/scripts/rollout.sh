@@ -1,9 +1,56 @@
 # shellcheck shell=bash
-# The staged rollout that deploy-online-endpoint.sh and deploy-batch-endpoint.sh share: the settings of
-# mlops/rollout.yml, the blue/green deployment names, the waits between steps and the
-# health figures Azure Monitor keeps for an online deployment. Sourced after lib.sh, not run on its own.
+# The staged rollout that deploy-online-endpoint.sh and deploy-batch-endpoint.sh share: their checks, the
+# endpoint and the model version they roll out, the settings of mlops/rollout.yml, the blue/green deployment
+# names, the waits between steps and the health figures Azure Monitor keeps for an online deployment.
+# Sourced after lib.sh, not run on its own.
 
 ROLLOUT_FILE="$PROJECT_ROOT/mlops/rollout.yml"
+
+# check_rollout KIND ENVIRONMENT REQUESTED FILE...: what both deploy scripts check before anything else, for an
+# endpoint of KIND (online or batch): the environment, the version to roll out (such as 3, or latest), the
+# tools, and the files they read, each of which must exist: the endpoint and the deployment of KIND under
+# mlops/azureml/deploy/KIND/ (endpoint_file, deployment_file) and the FILEs. Then they work from the project
+# root.
+check_rollout() {
+  local kind=$1 file
+  endpoint_file="$AZUREML_DIR/deploy/$kind/$kind-endpoint.yml"
+  deployment_file="$AZUREML_DIR/deploy/$kind/$kind-deployment.yml"
+  check_environment "$2"
+  check_version "$3"
+  require_tools
+  cd "$PROJECT_ROOT" || fail "cannot enter $PROJECT_ROOT"
+  for file in "$endpoint_file" "$deployment_file" "${@:4}"; do
+    [ -f "$file" ] || fail "${file#"$PROJECT_ROOT"/} is missing"
+  done
+}
+
+# rollout_target KIND ENVIRONMENT REQUESTED: what both deploy scripts settle before a rollout, in this shell,
+# after check_rollout: the workspace (workspace_scope), the endpoint of KIND, named by <KIND>_endpoint of
+# config-infra-<environment>.yml and created from endpoint_file when it is missing, and the model to roll
+# out (name, version, model): version REQUESTED of the model that deployment_file names, from the dev
+# workspace for dev and, for prod, from the Azure ML registry (model_registry), where promote-model.sh put
+# it: prod never retrains. (scope is workspace_scope's, lib.sh.)
+# shellcheck disable=SC2034,SC2154
+rollout_target() {
+  local kind=$1 environment=$2 requested=$3 registry
+  workspace_scope "$environment"
+  endpoint=$(config_value "$environment" "${kind}_endpoint")
+  name=$(model_name "$deployment_file")
+  if [ "$environment" = prod ]; then
+    registry=$(config_value prod model_registry)
+    version=$(resolve_version "$name" "$requested" --registry-name "$registry")
+    model="azureml://registries/$registry/models/$name/versions/$version"
+  else
+    version=$(resolve_version "$name" "$requested" "${scope[@]}")
+    model="azureml:$name:$version"
+  fi
+  if az ml "$kind-endpoint" show --name "$endpoint" "${scope[@]}" --only-show-errors --output none 2>/dev/null; then
+    echo "Endpoint $endpoint exists"
+  else
+    az ml "$kind-endpoint" create --file "$endpoint_file" --name "$endpoint" "${scope[@]}" --only-show-errors \
+      --output none
+  fi
+}
 
 # online_settings ENVIRONMENT: "step_seconds smoke_requests mirror_percent mirror_seconds max_error_percent
 # max_latency_ms" of ENVIRONMENT in rollout.yml (one read), each a whole number in its range.

@@ -13,13 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 environment=$1
 file=$(realpath "$2")
 shift 2
-check_environment "$environment"
-require_tools
-cd "$PROJECT_ROOT"
-
-resource_group=$(config_value "$environment" resource_group)
-workspace=$(config_value "$environment" aml_workspace)
-scope=(--resource-group "$resource_group" --workspace-name "$workspace")
+use_workspace "$environment"
 ensure_fresh_login
 job=$(submit_job "$file" "${scope[@]}" "$@")
 publish job_name "$job"

@@ -26,12 +26,7 @@ case "$phase" in
   all | submit | wait | report) ;;
   *) fail "unknown phase '$phase' (submit, wait or report; none for all three)" ;;
 esac
-require_tools
-cd "$PROJECT_ROOT"
-
-resource_group=$(config_value "$environment" resource_group)
-workspace=$(config_value "$environment" aml_workspace)
-scope=(--resource-group "$resource_group" --workspace-name "$workspace")
+use_workspace "$environment"
 pipeline="$TRAIN_DIR/pipeline.yml"
 [ -f "$pipeline" ] || fail "mlops/azureml/train/pipeline.yml is missing"
 model=""

@@ -54,13 +54,15 @@ param registryId string
 
 // Rule names are keys of the outbound rules of the workspace, not Azure resources.
 var storageOutboundRules = {
+  // Spark-enabled: the model monitors run on serverless Spark, which reaches the storage through this rule
+  // (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#configure-for-serverless-spark-jobs).
   'storage-blob': {
     type: 'PrivateEndpoint'
     category: 'UserDefined'
     destination: {
       serviceResourceId: storageAccountId
       subresourceTarget: 'blob'
-      sparkEnabled: false
+      sparkEnabled: true
     }
   }
   'storage-file': {

@@ -7,12 +7,15 @@
 # the workspace, see modules/workspace) without public IP addresses: no subnet of ours, so nothing
 # to wait for but the workspace. azurerm accepts node_public_ip_enabled = false without a subnet
 # since hashicorp/terraform-provider-azurerm#28673, made for managed networks.
+#
+# Each cluster is a block of its own with its VM size and node count written out: the project's
+# preflight check (azure-setup) reads them from this file to check the subscription's quota.
 
 resource "azurerm_machine_learning_compute_cluster" "cpu" {
   name                          = var.cpu_cluster_name
-  location                      = var.location
+  location                      = var.resource_group.location
   machine_learning_workspace_id = var.workspace_id
-  tags                          = var.tags
+  tags                          = var.resource_group.tags
 
   vm_size                   = "Standard_DS3_v2"
   vm_priority               = "Dedicated"
@@ -36,9 +39,9 @@ resource "azurerm_machine_learning_compute_cluster" "gpu" {
   count = var.enable_gpu_cluster ? 1 : 0
 
   name                          = var.gpu_cluster_name
-  location                      = var.location
+  location                      = var.resource_group.location
   machine_learning_workspace_id = var.workspace_id
-  tags                          = var.tags
+  tags                          = var.resource_group.tags
 
   vm_size                   = "Standard_NC4as_T4_v3"
   vm_priority               = "Dedicated"

@@ -11,9 +11,9 @@ resource "azurerm_container_registry" "main" {
   #checkov:skip=CKV_AZURE_166:Quarantine needs a scanner that releases each image; Azure ML pushes and pulls its environment images directly.
   #checkov:skip=CKV_AZURE_167:Retention of untagged manifests is a Premium feature; Azure ML tags the images it builds.
   name                = var.container_registry_name
-  location            = var.location
-  resource_group_name = var.resource_group_name
-  tags                = var.tags
+  location            = var.resource_group.location
+  resource_group_name = var.resource_group.name
+  tags                = var.resource_group.tags
 
   sku                           = var.private_networking ? "Premium" : "Standard"
   admin_enabled                 = false

@@ -7,41 +7,20 @@
 
 locals {
   setting_name = "to-log-analytics"
-}
-
-resource "azurerm_monitor_diagnostic_setting" "workspace" {
-  name                       = local.setting_name
-  target_resource_id         = var.workspace_id
-  log_analytics_workspace_id = var.log_analytics_id
-
-  enabled_log {
-    category_group = "allLogs"
+  # The resources that send every resource log they offer, by name.
+  all_logs_targets = {
+    workspace          = var.workspace_id
+    key_vault          = var.key_vault_id
+    storage_blob       = "${var.storage_account_id}/blobServices/default"
+    container_registry = var.container_registry_id
   }
 }
 
-resource "azurerm_monitor_diagnostic_setting" "key_vault" {
+resource "azurerm_monitor_diagnostic_setting" "all_logs" {
+  for_each = local.all_logs_targets
+
   name                       = local.setting_name
-  target_resource_id         = var.key_vault_id
-  log_analytics_workspace_id = var.log_analytics_id
-
-  enabled_log {
-    category_group = "allLogs"
-  }
-}
-
-resource "azurerm_monitor_diagnostic_setting" "storage_blob" {
-  name                       = local.setting_name
-  target_resource_id         = "${var.storage_account_id}/blobServices/default"
-  log_analytics_workspace_id = var.log_analytics_id
-
-  enabled_log {
-    category_group = "allLogs"
-  }
-}
-
-resource "azurerm_monitor_diagnostic_setting" "container_registry" {
-  name                       = local.setting_name
-  target_resource_id         = var.container_registry_id
+  target_resource_id         = each.value
   log_analytics_workspace_id = var.log_analytics_id
 
   enabled_log {

@@ -21,93 +21,39 @@
 data "azurerm_subscription" "current" {}
 
 locals {
-  role_definition_prefix = "${data.azurerm_subscription.current.id}/providers/Microsoft.Authorization/roleDefinitions"
+  contributor = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+  # Each role assignment of the identity, by name: the resource it is assigned on, and the role
+  # definition (the table above).
+  roles = merge(
+    {
+      storage_contributor                      = { scope = var.storage_account_id, role = local.contributor }
+      storage_blob_data_contributor            = { scope = var.storage_account_id, role = "ba92f5b4-2d11-453d-a403-e96b0029c9fe" }
+      storage_file_data_privileged_contributor = { scope = var.storage_account_id, role = "69566ab7-960f-475b-8e7c-b3118f30c6bd" }
+      storage_queue_data_contributor           = { scope = var.storage_account_id, role = "974c5e8b-45b9-4653-ba55-5f855dd0fb88" }
+      storage_table_data_contributor           = { scope = var.storage_account_id, role = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3" }
+      key_vault_contributor                    = { scope = var.key_vault_id, role = local.contributor }
+      key_vault_administrator                  = { scope = var.key_vault_id, role = "00482a5a-887f-4fb3-b363-3b7fe8e74483" }
+      container_registry_contributor           = { scope = var.container_registry_id, role = local.contributor }
+      application_insights_contributor         = { scope = var.application_insights_id, role = local.contributor }
+    },
+    var.private_networking ? {
+      network_connection_approver = { scope = var.resource_group.id, role = "b556d68e-0be0-4f35-a333-ad7ee1ce17ea" }
+    } : {},
+  )
 }
 
 resource "azurerm_user_assigned_identity" "main" {
   name                = var.managed_identity_name
-  location            = var.location
-  resource_group_name = var.resource_group_name
-  tags                = var.tags
+  location            = var.resource_group.location
+  resource_group_name = var.resource_group.name
+  tags                = var.resource_group.tags
 }
 
-resource "azurerm_role_assignment" "storage_contributor" {
-  scope                            = var.storage_account_id
-  role_definition_id               = "${local.role_definition_prefix}/b24988ac-6180-42a0-ab88-20f7382dd24c"
-  principal_id                     = azurerm_user_assigned_identity.main.principal_id
-  principal_type                   = "ServicePrincipal"
-  skip_service_principal_aad_check = true
-}
+resource "azurerm_role_assignment" "main" {
+  for_each = local.roles
 
-resource "azurerm_role_assignment" "storage_blob_data_contributor" {
-  scope                            = var.storage_account_id
-  role_definition_id               = "${local.role_definition_prefix}/ba92f5b4-2d11-453d-a403-e96b0029c9fe"
-  principal_id                     = azurerm_user_assigned_identity.main.principal_id
-  principal_type                   = "ServicePrincipal"
-  skip_service_principal_aad_check = true
-}
-
-resource "azurerm_role_assignment" "storage_file_data_privileged_contributor" {
-  scope                            = var.storage_account_id
-  role_definition_id               = "${local.role_definition_prefix}/69566ab7-960f-475b-8e7c-b3118f30c6bd"
-  principal_id                     = azurerm_user_assigned_identity.main.principal_id
-  principal_type                   = "ServicePrincipal"
-  skip_service_principal_aad_check = true
-}
-
-resource "azurerm_role_assignment" "storage_queue_data_contributor" {
-  scope                            = var.storage_account_id
-  role_definition_id               = "${local.role_definition_prefix}/974c5e8b-45b9-4653-ba55-5f855dd0fb88"
-  principal_id                     = azurerm_user_assigned_identity.main.principal_id
-  principal_type                   = "ServicePrincipal"
-  skip_service_principal_aad_check = true
-}
-
-resource "azurerm_role_assignment" "storage_table_data_contributor" {
-  scope                            = var.storage_account_id
-  role_definition_id               = "${local.role_definition_prefix}/0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"
-  principal_id                     = azurerm_user_assigned_identity.main.principal_id
-  principal_type                   = "ServicePrincipal"
-  skip_service_principal_aad_check = true
-}
-
-resource "azurerm_role_assignment" "key_vault_contributor" {
-  scope                            = var.key_vault_id
-  role_definition_id               = "${local.role_definition_prefix}/b24988ac-6180-42a0-ab88-20f7382dd24c"
-  principal_id                     = azurerm_user_assigned_identity.main.principal_id
-  principal_type                   = "ServicePrincipal"
-  skip_service_principal_aad_check = true
-}
-
-resource "azurerm_role_assignment" "key_vault_administrator" {
-  scope                            = var.key_vault_id
-  role_definition_id               = "${local.role_definition_prefix}/00482a5a-887f-4fb3-b363-3b7fe8e74483"
-  principal_id                     = azurerm_user_assigned_identity.main.principal_id
-  principal_type                   = "ServicePrincipal"
-  skip_service_principal_aad_check = true
-}
-
-resource "azurerm_role_assignment" "container_registry_contributor" {
-  scope                            = var.container_registry_id
-  role_definition_id               = "${local.role_definition_prefix}/b24988ac-6180-42a0-ab88-20f7382dd24c"
-  principal_id                     = azurerm_user_assigned_identity.main.principal_id
-  principal_type                   = "ServicePrincipal"
-  skip_service_principal_aad_check = true
-}
-
-resource "azurerm_role_assignment" "application_insights_contributor" {
-  scope                            = var.application_insights_id
-  role_definition_id               = "${local.role_definition_prefix}/b24988ac-6180-42a0-ab88-20f7382dd24c"
-  principal_id                     = azurerm_user_assigned_identity.main.principal_id
-  principal_type                   = "ServicePrincipal"
-  skip_service_principal_aad_check = true
-}
-
-resource "azurerm_role_assignment" "network_connection_approver" {
-  count = var.private_networking ? 1 : 0
-
-  scope                            = var.resource_group_id
-  role_definition_id               = "${local.role_definition_prefix}/b556d68e-0be0-4f35-a333-ad7ee1ce17ea"
+  scope                            = each.value.scope
+  role_definition_id               = "${data.azurerm_subscription.current.id}/providers/Microsoft.Authorization/roleDefinitions/${each.value.role}"
   principal_id                     = azurerm_user_assigned_identity.main.principal_id
   principal_type                   = "ServicePrincipal"
   skip_service_principal_aad_check = true

@@ -2,18 +2,7 @@ output "id" {
   description = "Resource ID of the identity, available once all of its roles are assigned (the workspace checks them when it is created)."
   value       = azurerm_user_assigned_identity.main.id
 
-  depends_on = [
-    azurerm_role_assignment.storage_contributor,
-    azurerm_role_assignment.storage_blob_data_contributor,
-    azurerm_role_assignment.storage_file_data_privileged_contributor,
-    azurerm_role_assignment.storage_queue_data_contributor,
-    azurerm_role_assignment.storage_table_data_contributor,
-    azurerm_role_assignment.key_vault_contributor,
-    azurerm_role_assignment.key_vault_administrator,
-    azurerm_role_assignment.container_registry_contributor,
-    azurerm_role_assignment.application_insights_contributor,
-    azurerm_role_assignment.network_connection_approver,
-  ]
+  depends_on = [azurerm_role_assignment.main]
 }
 
 output "client_id" {

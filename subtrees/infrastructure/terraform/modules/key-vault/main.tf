@@ -11,10 +11,10 @@ resource "azurerm_key_vault" "main" {
   #checkov:skip=CKV_AZURE_110:Purge protection is off in dev (recreated at will) and follows the key_vault_purge_protection answer in prod.
   #checkov:skip=CKV_AZURE_42:Soft delete is always on (90 days); purge protection is off in dev and follows the answer in prod.
   name                = var.key_vault_name
-  location            = var.location
-  resource_group_name = var.resource_group_name
+  location            = var.resource_group.location
+  resource_group_name = var.resource_group.name
   tenant_id           = data.azurerm_client_config.current.tenant_id
-  tags                = var.tags
+  tags                = var.resource_group.tags
 
   sku_name                      = "standard"
   rbac_authorization_enabled    = true

@@ -9,9 +9,9 @@
 resource "azapi_resource" "main" {
   type      = "Microsoft.MachineLearningServices/registries@2025-06-01"
   name      = var.registry_name
-  parent_id = var.resource_group_id
-  location  = var.location
-  tags      = var.tags
+  parent_id = var.resource_group.id
+  location  = var.resource_group.location
+  tags      = var.resource_group.tags
 
   identity {
     type = "SystemAssigned"
@@ -22,7 +22,7 @@ resource "azapi_resource" "main" {
       publicNetworkAccess = "Enabled"
       regionDetails = [
         {
-          location = var.location
+          location = var.resource_group.location
           acrDetails = [
             {
               systemCreatedAcrAccount = {

@@ -1,16 +1,11 @@
-variable "resource_group_id" {
-  description = "Resource ID of the resource group that holds the registry (prod's)."
-  type        = string
-}
-
-variable "location" {
-  description = "Azure region of the registry and of the storage it keeps assets in."
-  type        = string
-}
-
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
+variable "resource_group" {
+  description = "The environment's resource group: the resources of this module go into it (by name or ID), in its region, with its tags."
+  type = object({
+    id       = string
+    name     = string
+    location = string
+    tags     = map(string)
+  })
 }
 
 variable "registry_name" {

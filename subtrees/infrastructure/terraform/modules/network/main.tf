@@ -11,10 +11,10 @@
 
 resource "azurerm_virtual_network" "main" {
   name                = var.virtual_network_name
-  location            = var.location
-  resource_group_name = var.resource_group_name
+  location            = var.resource_group.location
+  resource_group_name = var.resource_group.name
   address_space       = [var.address_space]
-  tags                = var.tags
+  tags                = var.resource_group.tags
 
   subnet {
     name                              = var.private_endpoint_subnet_name
@@ -29,197 +29,67 @@ locals {
 }
 
 # ── Private DNS zones, each linked to the virtual network ────────────────────────────────────────
-resource "azurerm_private_dns_zone" "azureml_api" {
-  name                = "privatelink.api.azureml.ms"
-  resource_group_name = var.resource_group_name
-  tags                = var.tags
+locals {
+  dns_zones = {
+    azureml_api        = "privatelink.api.azureml.ms"
+    azureml_notebooks  = "privatelink.notebooks.azure.net"
+    blob               = "privatelink.blob.core.windows.net"
+    file               = "privatelink.file.core.windows.net"
+    key_vault          = "privatelink.vaultcore.azure.net"
+    container_registry = "privatelink.azurecr.io"
+  }
 }
 
-resource "azurerm_private_dns_zone" "azureml_notebooks" {
-  name                = "privatelink.notebooks.azure.net"
-  resource_group_name = var.resource_group_name
-  tags                = var.tags
-}
+resource "azurerm_private_dns_zone" "main" {
+  for_each = local.dns_zones
 
-resource "azurerm_private_dns_zone" "blob" {
-  name                = "privatelink.blob.core.windows.net"
-  resource_group_name = var.resource_group_name
-  tags                = var.tags
-}
-
-resource "azurerm_private_dns_zone" "file" {
-  name                = "privatelink.file.core.windows.net"
-  resource_group_name = var.resource_group_name
-  tags                = var.tags
-}
-
-resource "azurerm_private_dns_zone" "key_vault" {
-  name                = "privatelink.vaultcore.azure.net"
-  resource_group_name = var.resource_group_name
-  tags                = var.tags
-}
-
-resource "azurerm_private_dns_zone" "container_registry" {
-  name                = "privatelink.azurecr.io"
-  resource_group_name = var.resource_group_name
-  tags                = var.tags
+  name                = each.value
+  resource_group_name = var.resource_group.name
+  tags                = var.resource_group.tags
 }
 
 # A link is a child of its zone, so every link can carry the virtual network's name.
-resource "azurerm_private_dns_zone_virtual_network_link" "azureml_api" {
-  name                  = var.virtual_network_name
-  resource_group_name   = var.resource_group_name
-  private_dns_zone_name = azurerm_private_dns_zone.azureml_api.name
-  virtual_network_id    = azurerm_virtual_network.main.id
-  registration_enabled  = false
-  tags                  = var.tags
-}
+resource "azurerm_private_dns_zone_virtual_network_link" "main" {
+  for_each = local.dns_zones
 
-resource "azurerm_private_dns_zone_virtual_network_link" "azureml_notebooks" {
   name                  = var.virtual_network_name
-  resource_group_name   = var.resource_group_name
-  private_dns_zone_name = azurerm_private_dns_zone.azureml_notebooks.name
+  resource_group_name   = var.resource_group.name
+  private_dns_zone_name = azurerm_private_dns_zone.main[each.key].name
   virtual_network_id    = azurerm_virtual_network.main.id
   registration_enabled  = false
-  tags                  = var.tags
-}
-
-resource "azurerm_private_dns_zone_virtual_network_link" "blob" {
-  name                  = var.virtual_network_name
-  resource_group_name   = var.resource_group_name
-  private_dns_zone_name = azurerm_private_dns_zone.blob.name
-  virtual_network_id    = azurerm_virtual_network.main.id
-  registration_enabled  = false
-  tags                  = var.tags
-}
-
-resource "azurerm_private_dns_zone_virtual_network_link" "file" {
-  name                  = var.virtual_network_name
-  resource_group_name   = var.resource_group_name
-  private_dns_zone_name = azurerm_private_dns_zone.file.name
-  virtual_network_id    = azurerm_virtual_network.main.id
-  registration_enabled  = false
-  tags                  = var.tags
-}
-
-resource "azurerm_private_dns_zone_virtual_network_link" "key_vault" {
-  name                  = var.virtual_network_name
-  resource_group_name   = var.resource_group_name
-  private_dns_zone_name = azurerm_private_dns_zone.key_vault.name
-  virtual_network_id    = azurerm_virtual_network.main.id
-  registration_enabled  = false
-  tags                  = var.tags
-}
-
-resource "azurerm_private_dns_zone_virtual_network_link" "container_registry" {
-  name                  = var.virtual_network_name
-  resource_group_name   = var.resource_group_name
-  private_dns_zone_name = azurerm_private_dns_zone.container_registry.name
-  virtual_network_id    = azurerm_virtual_network.main.id
-  registration_enabled  = false
-  tags                  = var.tags
+  tags                  = var.resource_group.tags
 }
 
 # ── Private endpoints ────────────────────────────────────────────────────────────────────────────
-resource "azurerm_private_endpoint" "workspace" {
-  name                = var.private_endpoint_workspace_name
-  location            = var.location
-  resource_group_name = var.resource_group_name
-  subnet_id           = local.subnet_ids[var.private_endpoint_subnet_name]
-  tags                = var.tags
-
-  private_service_connection {
-    name                           = var.private_endpoint_workspace_name
-    private_connection_resource_id = var.workspace_id
-    subresource_names              = ["amlworkspace"]
-    is_manual_connection           = false
-  }
-
-  private_dns_zone_group {
-    name = "default"
-    private_dns_zone_ids = [
-      azurerm_private_dns_zone.azureml_api.id,
-      azurerm_private_dns_zone.azureml_notebooks.id,
-    ]
+locals {
+  # Each endpoint: its name, the resource behind it, the sub-resource it reaches and the DNS zones that resolve it.
+  private_endpoints = {
+    workspace          = { name = var.private_endpoint_names.workspace, resource_id = var.workspace_id, subresource = "amlworkspace", dns_zones = ["azureml_api", "azureml_notebooks"] }
+    storage_blob       = { name = var.private_endpoint_names.storage_blob, resource_id = var.storage_account_id, subresource = "blob", dns_zones = ["blob"] }
+    storage_file       = { name = var.private_endpoint_names.storage_file, resource_id = var.storage_account_id, subresource = "file", dns_zones = ["file"] }
+    key_vault          = { name = var.private_endpoint_names.key_vault, resource_id = var.key_vault_id, subresource = "vault", dns_zones = ["key_vault"] }
+    container_registry = { name = var.private_endpoint_names.container_registry, resource_id = var.container_registry_id, subresource = "registry", dns_zones = ["container_registry"] }
   }
 }
 
-resource "azurerm_private_endpoint" "storage_blob" {
-  name                = var.private_endpoint_storage_blob_name
-  location            = var.location
-  resource_group_name = var.resource_group_name
+resource "azurerm_private_endpoint" "main" {
+  for_each = local.private_endpoints
+
+  name                = each.value.name
+  location            = var.resource_group.location
+  resource_group_name = var.resource_group.name
   subnet_id           = local.subnet_ids[var.private_endpoint_subnet_name]
-  tags                = var.tags
+  tags                = var.resource_group.tags
 
   private_service_connection {
-    name                           = var.private_endpoint_storage_blob_name
-    private_connection_resource_id = var.storage_account_id
-    subresource_names              = ["blob"]
+    name                           = each.value.name
+    private_connection_resource_id = each.value.resource_id
+    subresource_names              = [each.value.subresource]
     is_manual_connection           = false
   }
 
   private_dns_zone_group {
     name                 = "default"
-    private_dns_zone_ids = [azurerm_private_dns_zone.blob.id]
-  }
-}
-
-resource "azurerm_private_endpoint" "storage_file" {
-  name                = var.private_endpoint_storage_file_name
-  location            = var.location
-  resource_group_name = var.resource_group_name
-  subnet_id           = local.subnet_ids[var.private_endpoint_subnet_name]
-  tags                = var.tags
-
-  private_service_connection {
-    name                           = var.private_endpoint_storage_file_name
-    private_connection_resource_id = var.storage_account_id
-    subresource_names              = ["file"]
-    is_manual_connection           = false
-  }
-
-  private_dns_zone_group {
-    name                 = "default"
-    private_dns_zone_ids = [azurerm_private_dns_zone.file.id]
-  }
-}
-
-resource "azurerm_private_endpoint" "key_vault" {
-  name                = var.private_endpoint_key_vault_name
-  location            = var.location
-  resource_group_name = var.resource_group_name
-  subnet_id           = local.subnet_ids[var.private_endpoint_subnet_name]
-  tags                = var.tags
-
-  private_service_connection {
-    name                           = var.private_endpoint_key_vault_name
-    private_connection_resource_id = var.key_vault_id
-    subresource_names              = ["vault"]
-    is_manual_connection           = false
-  }
-
-  private_dns_zone_group {
-    name                 = "default"
-    private_dns_zone_ids = [azurerm_private_dns_zone.key_vault.id]
-  }
-}
-
-resource "azurerm_private_endpoint" "container_registry" {
-  name                = var.private_endpoint_container_registry_name
-  location            = var.location
-  resource_group_name = var.resource_group_name
-  subnet_id           = local.subnet_ids[var.private_endpoint_subnet_name]
-  tags                = var.tags
-
-  private_service_connection {
-    name                           = var.private_endpoint_container_registry_name
-    private_connection_resource_id = var.container_registry_id
-    subresource_names              = ["registry"]
-    is_manual_connection           = false
-  }
-
-  private_dns_zone_group {
-    name                 = "default"
-    private_dns_zone_ids = [azurerm_private_dns_zone.container_registry.id]
+    private_dns_zone_ids = [for zone in each.value.dns_zones : azurerm_private_dns_zone.main[zone].id]
   }
 }

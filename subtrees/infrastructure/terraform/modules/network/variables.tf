@@ -1,16 +1,11 @@
-variable "resource_group_name" {
-  description = "Resource group of the network resources."
-  type        = string
-}
-
-variable "location" {
-  description = "Azure region."
-  type        = string
-}
-
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
+variable "resource_group" {
+  description = "The environment's resource group: the resources of this module go into it (by name or ID), in its region, with its tags."
+  type = object({
+    id       = string
+    name     = string
+    location = string
+    tags     = map(string)
+  })
 }
 
 # ── Names ─────────────────────────────────────────────────────────────────────────────────────────
@@ -24,29 +19,9 @@ variable "private_endpoint_subnet_name" {
   type        = string
 }
 
-variable "private_endpoint_workspace_name" {
-  description = "Name of the workspace's private endpoint."
-  type        = string
-}
-
-variable "private_endpoint_storage_blob_name" {
-  description = "Name of the storage account's blob private endpoint."
-  type        = string
-}
-
-variable "private_endpoint_storage_file_name" {
-  description = "Name of the storage account's file private endpoint."
-  type        = string
-}
-
-variable "private_endpoint_key_vault_name" {
-  description = "Name of the Key Vault's private endpoint."
-  type        = string
-}
-
-variable "private_endpoint_container_registry_name" {
-  description = "Name of the container registry's private endpoint."
-  type        = string
+variable "private_endpoint_names" {
+  description = "Name of each private endpoint, by what it reaches: workspace, storage_blob, storage_file, key_vault and container_registry."
+  type        = map(string)
 }
 
 # ── Address ranges ────────────────────────────────────────────────────────────────────────────────
@@ -64,21 +39,21 @@ variable "private_endpoint_subnet_prefix" {
 
 # ── The resources behind the private endpoints ────────────────────────────────────────────────────
 variable "workspace_id" {
-  description = "Resource ID of the Azure ML workspace."
+  description = "Resource ID of the Azure ML workspace, whose API and studio the workspace endpoint reaches."
   type        = string
 }
 
 variable "storage_account_id" {
-  description = "Resource ID of the storage account."
+  description = "Resource ID of the storage account, whose blob and file services get an endpoint each."
   type        = string
 }
 
 variable "key_vault_id" {
-  description = "Resource ID of the Key Vault."
+  description = "Resource ID of the Key Vault behind the key_vault endpoint."
   type        = string
 }
 
 variable "container_registry_id" {
-  description = "Resource ID of the container registry."
+  description = "Resource ID of the container registry behind the container_registry endpoint."
   type        = string
 }

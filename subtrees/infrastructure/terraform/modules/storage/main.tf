@@ -17,9 +17,9 @@ resource "azurerm_storage_account" "main" {
   #checkov:skip=CKV_AZURE_35:The firewall denies by default when private_networking is true; without it the account accepts Entra ID only (no shared key).
   #checkov:skip=CKV2_AZURE_33:The workspace's managed network and the network module add the private endpoints when private_networking is true.
   name                = var.storage_account_name
-  location            = var.location
-  resource_group_name = var.resource_group_name
-  tags                = var.tags
+  location            = var.resource_group.location
+  resource_group_name = var.resource_group.name
+  tags                = var.resource_group.tags
 
   account_kind             = "StorageV2"
   account_tier             = "Standard"

@@ -19,25 +19,12 @@
 locals {
   # Rule names are keys of the workspace's outbound rules, not Azure resources.
   storage_outbound_rules = {
-    storage-blob = {
+    # blob is Spark-enabled: the model monitors run on serverless Spark, which reaches the storage through it
+    # (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#configure-for-serverless-spark-jobs).
+    for target in ["blob", "file", "queue", "table"] : "storage-${target}" => {
       type        = "PrivateEndpoint"
       category    = "UserDefined"
-      destination = { serviceResourceId = var.storage_account_id, subresourceTarget = "blob", sparkEnabled = false }
-    }
-    storage-file = {
-      type        = "PrivateEndpoint"
-      category    = "UserDefined"
-      destination = { serviceResourceId = var.storage_account_id, subresourceTarget = "file", sparkEnabled = false }
-    }
-    storage-queue = {
-      type        = "PrivateEndpoint"
-      category    = "UserDefined"
-      destination = { serviceResourceId = var.storage_account_id, subresourceTarget = "queue", sparkEnabled = false }
-    }
-    storage-table = {
-      type        = "PrivateEndpoint"
-      category    = "UserDefined"
-      destination = { serviceResourceId = var.storage_account_id, subresourceTarget = "table", sparkEnabled = false }
+      destination = { serviceResourceId = var.storage_account_id, subresourceTarget = target, sparkEnabled = target == "blob" }
     }
   }
   registry_outbound_rule = var.registry_id == null ? {} : {
@@ -52,9 +39,9 @@ locals {
 resource "azapi_resource" "main" {
   type      = "Microsoft.MachineLearningServices/workspaces@2025-06-01"
   name      = var.workspace_name
-  parent_id = var.resource_group_id
-  location  = var.location
-  tags      = var.tags
+  parent_id = var.resource_group.id
+  location  = var.resource_group.location
+  tags      = var.resource_group.tags
 
   identity {
     type         = "UserAssigned"

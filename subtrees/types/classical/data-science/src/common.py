@@ -1,5 +1,5 @@
-"""What the pipeline steps share: the columns of the taxi-trip table, reading it, the error metrics and
-finding an MLflow model on disk.
+"""What the pipeline steps of the taxi-fare model share: the columns of the taxi-trip table, reading it and
+the error metrics. What the steps of every project type share is in step_io.py.
 
 The steps import this module as a sibling (``import common``): Azure ML uploads the whole src folder as
 the code of every step, and the tests put the folder on ``sys.path``.
@@ -8,12 +8,11 @@ the code of every step, and the tests put the folder on ``sys.path``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
+from step_io import DataError
 
 TARGET = "fare_amount"
 NUMERIC_FEATURES = ("distance_km", "duration_min", "passengers", "pickup_hour", "weekday")
@@ -21,11 +20,12 @@ CATEGORICAL_FEATURES = ("vendor", "payment_type")
 FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 COLUMNS = FEATURES + (TARGET,)
 DATA_FILE = "data.csv"  # the file prep.py writes into each of its output folders
-MLMODEL = "MLmodel"  # the file that marks the root folder of an MLflow model
 
-
-class DataError(ValueError):
-    """Input that a step cannot use; its main() prints the message and returns 1."""
+# The local runner (run_local.py): the name it registers the model under, its MLflow experiment, and flags
+# of its own for train.py (train.py's defaults suit the sample trips).
+MODEL_NAME = "taxi-fare-model"
+LOCAL_EXPERIMENT = "taxi-fare-local"
+LOCAL_TRAINING: dict[str, object] = {}
 
 
 def csv_files(path: Path) -> list[Path]:
@@ -85,35 +85,3 @@ def regression_metrics(actual: Iterable[float], predicted: Iterable[float]) -> d
         "mae": sum(abs(error) for error in errors) / len(pairs),
         "r2": 1.0 - squared / total if total else 0.0,
     }
-
-
-def find_model_dir(path: Path) -> Path:
-    """The folder of the MLflow model at ``path``: ``path`` itself or the one folder below it with an MLmodel file.
-
-    Azure ML mounts a model input or a deployed model as a folder that may hold the model one level deeper.
-    """
-    if (path / MLMODEL).is_file():
-        return path
-    if not path.is_dir():
-        raise DataError(f"{path} does not exist")
-    found = sorted(file.parent for file in path.rglob(MLMODEL) if file.is_file())
-    if len(found) != 1:
-        raise DataError(f"{path} must hold exactly one MLflow model (an {MLMODEL} file), found {len(found)}")
-    return found[0]
-
-
-@contextmanager
-def mlflow_run() -> Iterator[Any]:
-    """The active MLflow run, else a new run for the duration of the block.
-
-    In Azure ML the new run is the job's own run (MLflow finds it through the job's environment); the
-    local runner starts one run per step itself.
-    """
-    import mlflow
-
-    active = mlflow.active_run()
-    if active is not None:
-        yield active
-        return
-    with mlflow.start_run() as run:
-        yield run

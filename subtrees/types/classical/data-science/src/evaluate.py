@@ -1,45 +1,30 @@
 """Step 3, evaluate: score the candidate model on the test data and decide whether to promote it.
 
-The candidate is compared with the production model, when one is given, on the same test rows. The
-decision is the gate of the register step:
-
-- no production model: promote (the candidate is the first model);
-- otherwise promote only when the candidate's RMSE is lower than production's, by at least
-  --min-improvement.
-
-Two files go to --evaluation-output: metrics.json (RMSE, MAE and R² of each model) and decision.json
-({"promote": bool, "reason": str, "candidate": {...}, "production": {...} or null}). The metrics and the
-decision are also logged to the active MLflow run.
+The candidate is compared with the production model, when one is given, on the same test rows, by RMSE,
+MAE and R². The candidate is promoted when there is no production model, or when its RMSE is lower than
+production's by at least --min-improvement: the gate of the register step. metrics.json and decision.json
+go to --evaluation-output; evaluation.py describes them and the rule, which every project type shares.
 
     python data-science/src/evaluate.py --model-input outputs/model --test-data outputs/test \\
         --evaluation-output outputs/evaluation [--production-model models:/taxi-fare-model@production]
 
 --production-model is a folder that holds an MLflow model (an Azure ML mlflow_model input) or an MLflow
-model URI. A URI whose model or alias does not exist yet counts as no production model; a missing folder
-is an error. An empty value means no production model.
+model URI; an empty value means no production model.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import mlflow
+import evaluation
 import mlflow.pyfunc
-from common import TARGET, DataError, features, find_model_dir, mlflow_run, read_table, regression_metrics
-from mlflow.exceptions import MlflowException
-from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
+from common import TARGET, features, read_table, regression_metrics
+from step_io import find_model_dir, is_uri
 
-METRICS_FILE = "metrics.json"
-DECISION_FILE = "decision.json"
-
-
-def is_uri(location: str) -> bool:
-    return "://" in location or location.startswith(("models:/", "runs:/"))
+GATE = evaluation.Gate(metric="rmse", label="RMSE", higher_is_better=False)
 
 
 def load_model(location: str) -> Any:
@@ -49,76 +34,15 @@ def load_model(location: str) -> Any:
     return mlflow.pyfunc.load_model(str(find_model_dir(Path(location))))
 
 
-def load_production(location: str | None) -> tuple[Any, str | None]:
-    """The production model, or None and why there is none."""
-    if not location:
-        return None, "no production model was given"
-    try:
-        return load_model(location), None
-    except MlflowException as error:
-        if is_uri(location) and error.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST):
-            return None, f"there is no production model at {location} yet"
-        raise
-
-
 def score(model: Any, test: Any) -> dict[str, float]:
     return regression_metrics(test[TARGET], model.predict(features(test)))
 
 
-def decide(
-    candidate: dict[str, float], production: dict[str, float] | None, min_improvement: float, missing: str | None
-) -> dict[str, Any]:
-    """The promotion decision: promote a first model, or one whose RMSE beats production's by ``min_improvement``."""
-    if production is None:
-        promote = True
-        reason = f"{missing or 'no production model'}: the candidate is promoted as the first model"
-    else:
-        improvement = production["rmse"] - candidate["rmse"]
-        promote = improvement > 0 and improvement >= min_improvement
-        comparison = (
-            f"the candidate's RMSE {candidate['rmse']:.4f} against production's {production['rmse']:.4f} "
-            f"(improvement {improvement:.4f}, required: more than 0 and at least {min_improvement:g})"
-        )
-        reason = ("promoted: " if promote else "not promoted: ") + comparison
-    return {"promote": promote, "reason": reason, "candidate": candidate, "production": production}
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model-input", type=Path, required=True, help="folder of the candidate MLflow model")
-    parser.add_argument("--test-data", type=Path, required=True, help="folder (or CSV file) of test rows")
-    parser.add_argument("--evaluation-output", type=Path, required=True, help="folder for metrics.json, decision.json")
-    parser.add_argument("--production-model", default=None, help="model folder or MLflow model URI to beat")
-    parser.add_argument("--min-improvement", type=float, default=0.0, help="RMSE the candidate must gain (default 0)")
-    return parser.parse_args(argv)
+EVALUATION = evaluation.Evaluation(gate=GATE, read_test=read_table, load_model=load_model, score=score)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    if args.min_improvement < 0:
-        print("error: --min-improvement must not be negative", file=sys.stderr)
-        return 1
-    try:
-        test = read_table(args.test_data)
-        candidate = score(load_model(str(args.model_input)), test)
-        production_model, missing = load_production(args.production_model)
-    except DataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    production = score(production_model, test) if production_model is not None else None
-    decision = decide(candidate, production, args.min_improvement, missing)
-
-    args.evaluation_output.mkdir(parents=True, exist_ok=True)
-    metrics = {"test_rows": len(test), "candidate": candidate, "production": production}
-    (args.evaluation_output / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    (args.evaluation_output / DECISION_FILE).write_text(json.dumps(decision, indent=2) + "\n", encoding="utf-8")
-    with mlflow_run():
-        logged = {f"candidate_{name}": value for name, value in candidate.items()}
-        logged |= {f"production_{name}": value for name, value in (production or {}).items()}
-        mlflow.log_metrics({**logged, "promote": float(decision["promote"])})
-        mlflow.set_tag("promotion_decision", decision["reason"])
-    print(json.dumps({"promote": decision["promote"], "reason": decision["reason"]}))
-    return 0
+    return evaluation.main(argv, EVALUATION, description=__doc__.split("\n\n")[0])
 
 
 if __name__ == "__main__":

@@ -12,15 +12,19 @@ target fare_amount.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
-from common import CATEGORICAL_FEATURES, COLUMNS, DATA_FILE, NUMERIC_FEATURES, TARGET, DataError, read_table
+from common import CATEGORICAL_FEATURES, COLUMNS, DATA_FILE, NUMERIC_FEATURES, TARGET, read_table
 from sklearn.model_selection import train_test_split
+from step_io import DataError, split_args
+
+RAW_DATA_HELP = "CSV file, or folder of CSV files"
+TEST_SIZE = 0.2  # also the default of run_local.py
+TEST_SIZE_HELP = "share of rows held out for testing (0.2)"
 
 MIN_ROWS = 10  # fewer clean rows than this cannot give a useful split
 POSITIVE = ("distance_km", "duration_min", TARGET)
@@ -53,21 +57,8 @@ def write(table: pd.DataFrame, folder: Path) -> Path:
     return path
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--raw-data", type=Path, required=True, help="CSV file, or folder of CSV files")
-    parser.add_argument("--train-data", type=Path, required=True, help="output folder for the training rows")
-    parser.add_argument("--test-data", type=Path, required=True, help="output folder for the test rows")
-    parser.add_argument("--test-size", type=float, default=0.2, help="share of rows held out for testing")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the random split")
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    if not 0 < args.test_size < 1:
-        print("error: --test-size must lie between 0 and 1", file=sys.stderr)
-        return 1
+    args = split_args(argv, __doc__, raw_data_help=RAW_DATA_HELP, test_size=TEST_SIZE, test_size_help=TEST_SIZE_HELP)
     try:
         raw = read_table(args.raw_data)
         table = clean(raw)

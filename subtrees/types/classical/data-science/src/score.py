@@ -12,44 +12,32 @@ signature: a request that lacks a feature column fails with a message that names
 
 Each answered request is logged for the model monitor through Azure ML's data collector (production_data.py):
 the trips as model_inputs, the predicted fares as model_outputs (column fare_amount, as in the training data).
-Apart from that module the script depends on nothing else in this folder.
+Apart from that module and step_io.py (where Azure ML puts the model) the script depends on nothing else in
+this folder.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
 import mlflow.pyfunc
 import pandas as pd
 from mlflow.types import DataType
 from production_data import ProductionData
+from step_io import deployed_model_dir
 
-MODEL_DIR_VARIABLE = "AZUREML_MODEL_DIR"
 PREDICTION = "fare_amount"  # the training data's name of what the model predicts
 logger = logging.getLogger(__name__)
 model: Any = None
 production: ProductionData | None = None
 
 
-def find_model_dir(root: Path) -> Path:
-    """The folder inside ``root`` (or ``root`` itself) that holds the MLflow model's MLmodel file."""
-    found = sorted({path.parent for path in root.rglob("MLmodel") if path.is_file()})
-    if len(found) != 1:
-        raise RuntimeError(f"{root} must hold exactly one MLflow model (an MLmodel file), found {len(found)}")
-    return found[0]
-
-
 def init() -> None:
     """Load the model once, from the folder Azure ML names in AZUREML_MODEL_DIR; start the data collector."""
     global model, production
-    root = os.environ.get(MODEL_DIR_VARIABLE)
-    if not root:
-        raise RuntimeError(f"the environment variable {MODEL_DIR_VARIABLE} must name the model folder")
-    model_dir = find_model_dir(Path(root))
+    model_dir = deployed_model_dir()
     model = mlflow.pyfunc.load_model(str(model_dir))
     logger.info("loaded the model from %s", model_dir)
     production = ProductionData()

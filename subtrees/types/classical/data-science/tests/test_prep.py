@@ -1,4 +1,5 @@
-"""Tests of the prep step: cleaning and the seeded split."""
+"""Tests of the taxi-fare prep step: cleaning and splitting the trips (test_seeded_split.py tests what every
+project type's prep does alike)."""
 
 from __future__ import annotations
 
@@ -27,17 +28,6 @@ def test_splits_the_rows_into_train_and_test_data(tmp_path: Path, raw_data: Path
     raw = pd.read_csv(raw_data)
     together = pd.concat([train, test]).sort_values(list(COLUMNS)).reset_index(drop=True)
     assert together.equals(raw.sort_values(list(COLUMNS)).reset_index(drop=True))
-
-
-def test_the_same_seed_gives_the_same_split(tmp_path: Path, raw_data: Path) -> None:
-    for name, seed in (("a", "1"), ("b", "1"), ("c", "2")):
-        assert run_prep(raw_data, tmp_path / name, "--seed", seed) == 0
-
-    def test_file(name: str) -> bytes:
-        return (tmp_path / name / "test" / "data.csv").read_bytes()
-
-    assert test_file("a") == test_file("b")
-    assert test_file("a") != test_file("c")
 
 
 def test_reads_every_csv_file_of_a_folder(tmp_path: Path, make_trips: Callable[..., Path]) -> None:
@@ -85,8 +75,3 @@ def test_rejects_unusable_data(
     assert run_prep(tmp_path / "bad.csv", tmp_path / "out") == 1
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
-
-
-def test_rejects_a_missing_input_and_a_bad_test_size(tmp_path: Path, raw_data: Path) -> None:
-    assert run_prep(tmp_path / "missing.csv", tmp_path / "out") == 1
-    assert run_prep(raw_data, tmp_path / "out", "--test-size", "1.5") == 1

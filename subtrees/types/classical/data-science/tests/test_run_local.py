@@ -6,9 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
-import mlflow
+import common
 import pytest
 import run_local
+from step_fixtures import STEP_RUNS, tracked_by_run_local
 
 
 def read(path: Path) -> dict:
@@ -43,14 +44,9 @@ def test_runs_the_pipeline_and_gates_the_registration(
     assert "promotion decision: do not promote" in capsys.readouterr().out
 
     # Everything was tracked in the store under --output: one pipeline run per call, each with four steps.
-    store = f"sqlite:///{output / 'mlflow.db'}"
-    client = mlflow.MlflowClient(tracking_uri=store, registry_uri=store)
-    versions = client.search_model_versions("name='taxi-fare-model'")
-    assert [str(version.version) for version in versions] == ["1"]
-    experiment = client.get_experiment_by_name(run_local.EXPERIMENT)
-    runs = client.search_runs([experiment.experiment_id])
-    names = ["pipeline", "prep", "train", "evaluate", "register"] * 2
-    assert sorted(run.info.run_name for run in runs) == sorted(names)
+    versions, runs = tracked_by_run_local(output, common.LOCAL_EXPERIMENT, common.MODEL_NAME)
+    assert versions == ["1"]
+    assert {name: len(found) for name, found in runs.items()} == dict.fromkeys(STEP_RUNS, 2)
 
 
 def test_stops_at_a_failing_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

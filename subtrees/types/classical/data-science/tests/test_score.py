@@ -84,15 +84,6 @@ def test_a_request_without_a_feature_column_fails_and_names_it(deployed: Path, t
         score.run(json.dumps(request))
 
 
-def test_init_needs_the_model_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("AZUREML_MODEL_DIR", raising=False)
-    with pytest.raises(RuntimeError, match="AZUREML_MODEL_DIR"):
-        score.init()
-    monkeypatch.setenv("AZUREML_MODEL_DIR", str(tmp_path))
-    with pytest.raises(RuntimeError, match="exactly one MLflow model"):
-        score.init()
-
-
 def test_the_online_endpoint_sample_request_is_scored(deployed: Path) -> None:
     if not SAMPLE_REQUEST.exists():
         pytest.skip("the online deployment is not part of this checkout")

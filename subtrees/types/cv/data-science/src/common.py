@@ -1,5 +1,5 @@
-"""What the pipeline steps share: finding the images of an image set, decoding them, the classification
-metrics and finding an MLflow model on disk.
+"""What the pipeline steps of the image classifier share: finding the images of an image set, decoding them
+and the classification metrics. What the steps of every project type share is in step_io.py.
 
 An image set is a folder with one sub-folder per class, named after the class, that holds the images of
 that class (in any depth of sub-folders). A set may also come as a .zip archive of such a folder, which is
@@ -21,13 +21,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+# find_model_dir and mlflow_run are step_io's; train.py and score.py still take them from here.
+from step_io import DataError, find_model_dir, mlflow_run  # noqa: F401
+
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"})
-MLMODEL = "MLmodel"  # the file that marks the root folder of an MLflow model
 MIN_CLASSES = 2
 
-
-class DataError(ValueError):
-    """Input that a step cannot use; its main() prints the message and returns 1."""
+# The local runner (run_local.py): the name it registers the model under, its MLflow experiment, and flags
+# of its own for train.py (the sample images are 32x32 pixels).
+MODEL_NAME = "image-classifier"
+LOCAL_EXPERIMENT = "image-classifier-local"
+LOCAL_TRAINING: dict[str, object] = {"image_size": 32}
 
 
 def is_image_file(path: Path) -> bool:
@@ -155,35 +159,3 @@ def classification_metrics(actual: Sequence[str], predicted: Sequence[str], clas
         "f1_macro": sum(scores["f1"] for scores in present) / len(present),
         "per_class": per_class,
     }
-
-
-def find_model_dir(path: Path) -> Path:
-    """The folder of the MLflow model at ``path``: ``path`` itself or the one folder below it with an MLmodel file.
-
-    Azure ML mounts a model input or a deployed model as a folder that may hold the model one level deeper.
-    """
-    if (path / MLMODEL).is_file():
-        return path
-    if not path.is_dir():
-        raise DataError(f"{path} does not exist")
-    found = sorted(file.parent for file in path.rglob(MLMODEL) if file.is_file())
-    if len(found) != 1:
-        raise DataError(f"{path} must hold exactly one MLflow model (an {MLMODEL} file), found {len(found)}")
-    return found[0]
-
-
-@contextmanager
-def mlflow_run() -> Iterator[Any]:
-    """The active MLflow run, else a new run for the duration of the block.
-
-    In Azure ML the new run is the job's own run (MLflow finds it through the job's environment); the
-    local runner starts one run per step itself.
-    """
-    import mlflow
-
-    active = mlflow.active_run()
-    if active is not None:
-        yield active
-        return
-    with mlflow.start_run() as run:
-        yield run

@@ -12,7 +12,6 @@ the Azure ML pipeline reads is such an archive).
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import shutil
@@ -20,7 +19,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from common import DataError, class_root, open_image, opened_image_set, read_image_set
+from common import class_root, open_image, opened_image_set, read_image_set
+from step_io import DataError, split_args
+
+RAW_DATA_HELP = "folder of class folders, or a .zip of one"
+TEST_SIZE = 0.25  # also the default of run_local.py
+TEST_SIZE_HELP = "share of each class held out for testing (0.25)"
 
 MIN_IMAGES_PER_CLASS = 2  # one to train on, one to test with
 
@@ -51,21 +55,8 @@ def copy(files: list[Path], class_folder: Path, destination: Path) -> None:
         shutil.copyfile(path, destination / "_".join(path.relative_to(class_folder).parts))
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--raw-data", type=Path, required=True, help="folder of class folders, or a .zip of one")
-    parser.add_argument("--train-data", type=Path, required=True, help="output folder for the training images")
-    parser.add_argument("--test-data", type=Path, required=True, help="output folder for the test images")
-    parser.add_argument("--test-size", type=float, default=0.25, help="share of each class held out (0.25)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the random split (42)")
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    if not 0 < args.test_size < 1:
-        print("error: --test-size must lie between 0 and 1", file=sys.stderr)
-        return 1
+    args = split_args(argv, __doc__, raw_data_help=RAW_DATA_HELP, test_size=TEST_SIZE, test_size_help=TEST_SIZE_HELP)
     rng = random.Random(args.seed)
     summary: dict[str, dict[str, int]] = {}
     try:

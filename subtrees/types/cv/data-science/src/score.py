@@ -16,8 +16,8 @@ Each answered request is logged for the model monitor through Azure ML's data co
 per image, its size in bytes and the mean of each colour channel as the model sees it (model_inputs), and the
 answer with the probability of every class (model_outputs).
 
-The script uses common.py (decoding, the same as in training), network.py and production_data.py of this folder,
-which Azure ML uploads with it as the deployment's code.
+The script uses common.py (decoding, the same as in training), network.py, production_data.py and step_io.py
+(where Azure ML puts the model) of this folder, which Azure ML uploads with it as the deployment's code.
 """
 
 from __future__ import annotations
@@ -26,14 +26,12 @@ import base64
 import binascii
 import json
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
-from common import DataError, find_model_dir, image_tensor
+from common import DataError, image_tensor
 from production_data import ProductionData
+from step_io import MODEL_DIR_VARIABLE, deployed_model_dir  # noqa: F401  (batch_score.py sets it)
 
-MODEL_DIR_VARIABLE = "AZUREML_MODEL_DIR"
 IMAGE_COLUMN = "image"
 CHANNELS = ("red", "green", "blue")
 logger = logging.getLogger(__name__)
@@ -46,13 +44,7 @@ def init() -> None:
     global model, production
     import mlflow.pytorch
 
-    root = os.environ.get(MODEL_DIR_VARIABLE)
-    if not root:
-        raise RuntimeError(f"the environment variable {MODEL_DIR_VARIABLE} must name the model folder")
-    try:
-        model_dir = find_model_dir(Path(root))
-    except DataError as error:
-        raise RuntimeError(str(error)) from None
+    model_dir = deployed_model_dir()
     model = mlflow.pytorch.load_model(str(model_dir), map_location="cpu").eval()
     logger.info("loaded the model from %s: classes %s", model_dir, model.classes)
     production = ProductionData()

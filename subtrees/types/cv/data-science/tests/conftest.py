@@ -1,28 +1,22 @@
-"""Shared fixtures of the data-science tests.
-
-The step modules in ../src are imported as top-level modules, as Azure ML runs them. Every test tracks
-to one throwaway MLflow store (SQLite) in a temporary folder, never to the working directory, and works
-on small image sets that make_sample_images makes. Training is what takes time, so the split image set
-and two trained models (one that learned the shapes, one that did not) are made once per session.
+"""Fixtures of the image-classifier tests: small image sets that make_sample_images makes, and a torch cache
+with a small checkpoint under the name of torchvision's pretrained weights, so that nothing is downloaded.
+Training is what takes time, so the split image set and two trained models (one that learned the shapes, one
+that did not) are made once per session. step_fixtures.py adds what the tests of every project type share:
+the import path of ../src and a throwaway MLflow store.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import mlflow
 import pytest
 
-SOURCE = Path(__file__).resolve().parents[1] / "src"
-if str(SOURCE) not in sys.path:
-    sys.path.insert(0, str(SOURCE))
+pytest_plugins = ["step_fixtures"]
 
 # The committed sample image set, at the project root.
 SAMPLE_IMAGES = Path(__file__).resolve().parents[2] / "data" / "images"
-MLFLOW_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID")
 IMAGE_SIZE = "32"
 # The backbone of the tests: torchvision's smallest ResNet, started from the checkpoint that ``torch_home``
 # makes (the same loading code as the pretrained weights of a real run, without a download).
@@ -48,11 +42,6 @@ THOROUGH = (
 UNTRAINED = ("--epochs", "1", "--image-size", IMAGE_SIZE, *BASE_MODEL, "--learning-rate", "0.000001")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # MLflow's SQLite store uses a SQLAlchemy option that SQLAlchemy 2.1 deprecates: not this project's concern.
-    config.addinivalue_line("filterwarnings", "ignore:The ``noload`` loader strategy is deprecated:DeprecationWarning")
-
-
 @pytest.fixture(scope="session", autouse=True)
 def torch_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A torch cache that holds a resnet18 checkpoint made here, under the file name of torchvision's
@@ -73,30 +62,6 @@ def torch_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("TORCH_HOME", None)
     else:
         os.environ["TORCH_HOME"] = saved
-
-
-@pytest.fixture(scope="session", autouse=True)
-def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One SQLite tracking store and registry for the session, with an experiment whose artifacts stay in it."""
-    root = tmp_path_factory.mktemp("mlflow")
-    saved = {name: os.environ.pop(name, None) for name in MLFLOW_VARIABLES}
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
-    mlflow.MlflowClient().create_experiment("tests", artifact_location=(root / "artifacts").as_uri())
-    os.environ["MLFLOW_EXPERIMENT_NAME"] = "tests"
-    yield root
-    for name, value in saved.items():
-        os.environ.pop(name, None)
-        if value is not None:
-            os.environ[name] = value
-
-
-@pytest.fixture(autouse=True)
-def no_open_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Each test starts without an active MLflow run and in its own working directory."""
-    monkeypatch.chdir(tmp_path)
-    yield
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
 
 
 def write_images(folder: Path, per_class: int = 8, seed: int = 7, size: int = 24) -> Path:
@@ -161,6 +126,18 @@ def good_model(tmp_path_factory: pytest.TempPathFactory, split_data: tuple[Path,
 def untrained_model(tmp_path_factory: pytest.TempPathFactory, split_data: tuple[Path, Path]) -> Path:
     """A model that has learned next to nothing: worse than ``good_model``."""
     return run_train(split_data[0], tmp_path_factory.mktemp("untrained") / "model", *UNTRAINED)
+
+
+@pytest.fixture(scope="session")
+def better_model(good_model: Path) -> Path:
+    """The model the tests of every project type expect to win (step_fixtures.py)."""
+    return good_model
+
+
+@pytest.fixture(scope="session")
+def worse_model(untrained_model: Path) -> Path:
+    """The model the tests of every project type expect to lose (step_fixtures.py)."""
+    return untrained_model
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Tests of the prep step: reading the image set and the seeded split per class."""
+"""Tests of the image-classifier prep step: reading the image set and the split per class (test_seeded_split.py
+tests what every project type's prep does alike)."""
 
 from __future__ import annotations
 
@@ -29,14 +30,6 @@ def test_splits_every_class_into_train_and_test_images(tmp_path: Path, raw_data:
     for shape in train:
         assert (len(train[shape]), len(test[shape])) == (6, 2)  # 8 images, a quarter held out
         assert sorted(train[shape] + test[shape]) == sorted(path.name for path in (raw_data / shape).iterdir())
-
-
-def test_the_same_seed_gives_the_same_split(tmp_path: Path, raw_data: Path) -> None:
-    for name, seed in (("a", "1"), ("b", "1"), ("c", "2")):
-        assert run_prep(raw_data, tmp_path / name, "--seed", seed) == 0
-
-    assert names(tmp_path / "a" / "test") == names(tmp_path / "b" / "test")
-    assert names(tmp_path / "a" / "test") != names(tmp_path / "c" / "test")
 
 
 def test_reads_a_zip_archive_with_a_wrapper_folder(tmp_path: Path, make_images: Callable[..., Path]) -> None:
@@ -85,8 +78,3 @@ def test_rejects_a_class_with_a_single_image(
     assert run_prep(raw_data, tmp_path / "out") == 1
     assert "square have fewer than 2 readable images" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
-
-
-def test_rejects_a_missing_input_and_a_bad_test_size(tmp_path: Path, raw_data: Path) -> None:
-    assert run_prep(tmp_path / "missing", tmp_path / "out") == 1
-    assert run_prep(raw_data, tmp_path / "out", "--test-size", "1.5") == 1

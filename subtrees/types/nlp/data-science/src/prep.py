@@ -14,14 +14,17 @@ the texts into tokens is the train step's job: the tokenizer belongs to the base
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from common import LABEL, TEXT, DataError, read_rows, write_rows
+from common import LABEL, TEXT, read_rows, write_rows
+from step_io import DataError, split_args
+
+RAW_DATA_HELP = "CSV file, or folder of CSV files"
+TEST_SIZE = 0.2  # also the default of run_local.py
+TEST_SIZE_HELP = "share of each label's rows held out for testing (0.2)"
 
 MIN_ROWS_PER_LABEL = 2  # one for training and one for testing, at least
 MIN_LABELS = 2
@@ -64,21 +67,8 @@ def split(rows: Sequence[dict[str, str]], test_size: float, seed: int) -> tuple[
     return train, test
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--raw-data", type=Path, required=True, help="CSV file, or folder of CSV files")
-    parser.add_argument("--train-data", type=Path, required=True, help="output folder for the training rows")
-    parser.add_argument("--test-data", type=Path, required=True, help="output folder for the test rows")
-    parser.add_argument("--test-size", type=float, default=0.2, help="share of each label's rows held out (0.2)")
-    parser.add_argument("--seed", type=int, default=42, help="seed of the random split (42)")
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    if not 0 < args.test_size < 1:
-        print("error: --test-size must lie between 0 and 1", file=sys.stderr)
-        return 1
+    args = split_args(argv, __doc__, raw_data_help=RAW_DATA_HELP, test_size=TEST_SIZE, test_size_help=TEST_SIZE_HELP)
     try:
         raw = read_rows(args.raw_data)
         rows = clean(raw)

@@ -12,21 +12,19 @@ and the answer has one entry per text, in the order of the request: the predicte
 confidence in it, ``[{"label": "positive", "score": 0.97}, ...]``.
 
 Each answered request is logged for the model monitor through Azure ML's data collector (production_data.py):
-the texts and their lengths as model_inputs, the labels and scores as model_outputs. Apart from that module the
-script depends on nothing else in this folder.
+the texts and their lengths as model_inputs, the labels and scores as model_outputs. Apart from that module and
+step_io.py (where Azure ML puts the model) the script depends on nothing else in this folder.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
 from production_data import ProductionData
+from step_io import MODEL_DIR_VARIABLE, deployed_model_dir  # noqa: F401  (batch_score.py reads it)
 
-MODEL_DIR_VARIABLE = "AZUREML_MODEL_DIR"
 TEXT = "text"
 BATCH_SIZE = 16
 logger = logging.getLogger(__name__)
@@ -34,21 +32,12 @@ classifier: Any = None
 production: ProductionData | None = None
 
 
-def find_model_dir(root: Path) -> Path:
-    """The folder inside ``root`` (or ``root`` itself) that holds the MLflow model's MLmodel file."""
-    found = sorted({path.parent for path in root.rglob("MLmodel") if path.is_file()})
-    if len(found) != 1:
-        raise RuntimeError(f"{root} must hold exactly one MLflow model (an MLmodel file), found {len(found)}")
-    return found[0]
-
-
 def load(root: str | None) -> Any:
-    """The text-classification pipeline of the MLflow model under ``root``."""
-    if not root:
-        raise RuntimeError(f"the environment variable {MODEL_DIR_VARIABLE} must name the model folder")
+    """The text-classification pipeline of the MLflow model under ``root`` (None: the folder Azure ML names in
+    AZUREML_MODEL_DIR)."""
+    model_dir = deployed_model_dir(root)
     import mlflow.transformers
 
-    model_dir = find_model_dir(Path(root))
     loaded = mlflow.transformers.load_model(str(model_dir), return_type="pipeline")
     logger.info("loaded the model from %s", model_dir)
     return loaded
@@ -57,7 +46,7 @@ def load(root: str | None) -> Any:
 def init() -> None:
     """Load the model once, from the folder Azure ML names in AZUREML_MODEL_DIR; start the data collector."""
     global classifier, production
-    classifier = load(os.environ.get(MODEL_DIR_VARIABLE))
+    classifier = load(None)
     production = ProductionData()
 
 

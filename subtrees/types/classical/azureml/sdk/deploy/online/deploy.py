@@ -64,35 +64,19 @@ def request_text(request: dict[str, Any]) -> str:
 
 def request_problems(request: Any, data: Path = RAW_DATA, target: str = TARGET) -> list[str]:
     """Why ``request`` would not fit the model trained on ``data`` (empty when it fits)."""
-    body = request.get("input_data") if isinstance(request, dict) else None
-    if not isinstance(body, dict) or not isinstance(body.get("columns"), list) or not body.get("data"):
-        return ['the request has no "input_data" object with a "columns" list and a non-empty "data" list']
-    problems = []
-    if data.is_file():
+    body, problems = endpoints.table_request(request)
+    if body is not None and data.is_file():
         with data.open(newline="", encoding="utf-8") as handle:
             features = [column for column in next(csv.reader(handle), []) if column != target]
         missing = [column for column in features if column not in body["columns"]]
         if missing:
-            problems.append(f"it lacks the columns {missing} of {data.name}, which the model was trained on")
-    width = len(body["columns"])
-    if any(not isinstance(row, list) or len(row) != width for row in body["data"]):
-        problems.append(f"every row of data must have {width} values, one per column")
+            problems.insert(0, f"it lacks the columns {missing} of {data.name}, which the model was trained on")
     return problems
 
 
 def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
     """Why the endpoint's answer is not one numeric prediction per row of ``request`` (empty when it is)."""
-    rows = len(request["input_data"]["data"])
-    answer, problem = endpoints.json_answer(response)
-    if problem:
-        return [problem]
-    if isinstance(answer, dict):
-        answer = answer.get("predictions", answer)
-    if not isinstance(answer, list):
-        return [f"the answer is not a list of predictions: {response[:200]}"]
-    problems = []
-    if len(answer) != rows:
-        problems.append(f"{len(answer)} predictions for {rows} rows")
+    answer, problems = endpoints.listed_answer(response, len(request["input_data"]["data"]), "rows")
     if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in answer):
         problems.append(f"not every prediction is a number: {answer[:5]}")
     return problems

@@ -63,15 +63,7 @@ def request_problems(request: Any) -> list[str]:
 
 def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
     """Why the answer to ``request`` is not one class (with its probability) per image (empty when it is)."""
-    images = len(request["images"])
-    answer, problem = endpoints.json_answer(response)
-    if problem:
-        return [problem]
-    if not isinstance(answer, list):
-        return [f"the answer is not a list of classes: {response[:200]}"]
-    problems = []
-    if len(answer) != images:
-        problems.append(f"{len(answer)} answers for {images} images")
+    answer, problems = endpoints.listed_answer(response, len(request["images"]), "images")
     if not all(isinstance(item, dict) and isinstance(item.get("label"), str) for item in answer):
         problems.append(f"not every answer names a class (label): {answer[:3]}")
     return problems

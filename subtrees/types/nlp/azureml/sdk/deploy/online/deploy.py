@@ -31,29 +31,15 @@ MODEL = endpoints.OnlineModel(
 
 def request_problems(request: Any) -> list[str]:
     """Why ``request`` is not a request score.py answers (empty when it is)."""
-    body = request.get("input_data") if isinstance(request, dict) else None
-    if not isinstance(body, dict) or not isinstance(body.get("columns"), list) or not body.get("data"):
-        return ['the request has no "input_data" object with a "columns" list and a non-empty "data" list']
-    problems = []
-    if TEXT not in body["columns"]:
-        problems.append(f'its columns lack "{TEXT}", the column the model classifies')
-    width = len(body["columns"])
-    if any(not isinstance(row, list) or len(row) != width for row in body["data"]):
-        problems.append(f"every row of data must have {width} values, one per column")
+    body, problems = endpoints.table_request(request)
+    if body is not None and TEXT not in body["columns"]:
+        problems.insert(0, f'its columns lack "{TEXT}", the column the model classifies')
     return problems
 
 
 def prediction_problems(response: str, request: dict[str, Any]) -> list[str]:
     """Why the endpoint's answer is not one {"label", "score"} per row of ``request`` (empty when it is)."""
-    rows = len(request["input_data"]["data"])
-    answer, problem = endpoints.json_answer(response)
-    if problem:
-        return [problem]
-    if not isinstance(answer, list):
-        return [f"the answer is not a list of predictions: {response[:200]}"]
-    problems = []
-    if len(answer) != rows:
-        problems.append(f"{len(answer)} predictions for {rows} texts")
+    answer, problems = endpoints.listed_answer(response, len(request["input_data"]["data"]), "texts")
     if not all(isinstance(item, dict) and isinstance(item.get("label"), str) for item in answer):
         problems.append(f"not every prediction has a label: {answer[:3]}")
     return problems

@@ -1,10 +1,20 @@
-"""Run the four pipeline steps on this machine, one after the other: what run_local.py of every project
-type does once it has its arguments. The project type's run_local.py says how its model is trained (the
-train step's flags) and what MLflow should record about the run; everything else is here.
+"""Run the whole training pipeline on this machine: prep -> train -> evaluate -> register.
 
-MLflow tracks the steps in a local SQLite store under the output folder: one parent run with a nested run
-per step, and a model registry in which register.py adds a version whenever evaluate.py promotes the
-candidate.
+The same four steps as the Azure ML pipeline, with the same arguments, one after the other, offline. The
+flags that --help lists are the run's; every other flag goes to train.py (`python data-science/src/train.py
+--help` lists them), for example a hyperparameter. The model is registered as common.MODEL_NAME.
+
+    python data-science/src/run_local.py --raw-data <raw data, as prep.py takes it> --output outputs
+
+MLflow tracks the steps in a local SQLite store under --output: one parent run with a nested run per step,
+and a model registry in which register.py adds a version whenever evaluate.py promotes the candidate. Look
+at it with `mlflow ui --backend-store-uri sqlite:///outputs/mlflow.db`. Files written under --output:
+train/ and test/ (prep), model/ (train), evaluation/metrics.json and evaluation/decision.json (evaluate),
+registration/registration.json (register), mlflow.db and mlartifacts/ (the MLflow store, kept between
+runs). Each run replaces the step outputs of the run before.
+
+--production-model is the model to beat, as evaluate.py takes it: a model folder (say, a copy of an earlier
+outputs/model) or a URI such as models:/<model name>/1 from the local registry.
 """
 
 from __future__ import annotations
@@ -14,10 +24,11 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+
+from step_io import share
 
 STEP_OUTPUTS = ("train", "test", "model", "evaluation", "registration")
 
@@ -56,25 +67,31 @@ def flags(**values: object) -> list[str]:
     return argv
 
 
-def add_input_arguments(
-    parser: argparse.ArgumentParser, *, model_name: str, raw_data_help: str, test_size: float, test_size_help: str
-) -> None:
-    """The flags every run_local.py has before its training flags: data, outputs, the model to beat."""
-    parser.add_argument("--raw-data", type=Path, required=True, help=raw_data_help)
+def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    """The run's flags, and the flags left over for train.py."""
+    import common
+    import evaluate
+    import prep
+
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Any other flag goes to train.py: python data-science/src/train.py --help lists them.",
+        allow_abbrev=False,  # an abbreviation is never taken for one of train.py's flags
+    )
+    parser.add_argument("--raw-data", type=Path, required=True, help=prep.RAW_DATA_HELP)
     parser.add_argument("--output", type=Path, default=Path("outputs"), help="folder for everything (outputs)")
     parser.add_argument("--production-model", default=None, help="model folder or MLflow model URI to beat")
-    parser.add_argument("--model-name", default=model_name, help=f"registered model name ({model_name})")
-    parser.add_argument("--test-size", type=float, default=test_size, help=test_size_help)
-
-
-def add_gate_arguments(parser: argparse.ArgumentParser, *, min_improvement_help: str, seed_help: str) -> None:
-    """The flags every run_local.py has after its training flags: the promotion gate and the seed."""
-    parser.add_argument("--min-improvement", type=float, default=0.0, help=min_improvement_help)
-    parser.add_argument("--seed", type=int, default=42, help=seed_help)
+    parser.add_argument("--model-name", default=common.MODEL_NAME, help=f"registered model name ({common.MODEL_NAME})")
+    parser.add_argument("--test-size", type=share, default=prep.TEST_SIZE, help=prep.TEST_SIZE_HELP)
+    parser.add_argument(
+        "--min-improvement", type=float, default=0.0, help=f"{evaluate.GATE.label} the candidate must gain (0)"
+    )
+    parser.add_argument("--seed", type=int, default=42, help="seed of the split and the training (42)")
+    return parser.parse_known_args(argv)
 
 
 def steps(
-    args: argparse.Namespace, output: Path, train_flags: Mapping[str, Any]
+    args: argparse.Namespace, output: Path, train_flags: Sequence[str]
 ) -> list[tuple[str, Callable[[list[str]], int], list[str]]]:
     """Each step's name, entry point and arguments, in order; ``train_flags`` are the train step's own."""
     import evaluate
@@ -96,7 +113,7 @@ def steps(
                 seed=args.seed,
             ),
         ),
-        ("train", train.main, flags(train_data=train_data, model_output=model, **train_flags, seed=args.seed)),
+        ("train", train.main, [*flags(train_data=train_data, model_output=model, seed=args.seed), *train_flags]),
         (
             "evaluate",
             evaluate.main,
@@ -121,11 +138,12 @@ def steps(
     ]
 
 
-def run(args: argparse.Namespace, *, experiment: str, train_flags: Mapping[str, Any], params: Mapping[str, str]) -> int:
-    """Run prep -> train -> evaluate -> register into ``args.output`` and print the decision; the exit code.
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run prep -> train -> evaluate -> register into --output and print the decision; the exit code."""
+    import common
 
-    ``params`` are logged on the parent MLflow run, beside raw_data and production_model.
-    """
+    args, train_flags = parse_args(argv)
+    train_flags = [*flags(**common.LOCAL_TRAINING), *train_flags]  # the flags given last win
     if not args.raw_data.exists():
         print(f"error: {args.raw_data} does not exist", file=sys.stderr)
         return 1
@@ -137,14 +155,23 @@ def run(args: argparse.Namespace, *, experiment: str, train_flags: Mapping[str, 
     import mlflow
 
     with (
-        local_tracking(output, experiment) as experiment_id,
+        local_tracking(output, common.LOCAL_EXPERIMENT) as experiment_id,
         mlflow.start_run(experiment_id=experiment_id, run_name="pipeline"),
     ):
-        mlflow.log_params({"raw_data": str(args.raw_data), **params, "production_model": args.production_model or ""})
+        mlflow.log_params(
+            {
+                "raw_data": str(args.raw_data),
+                "production_model": args.production_model or "",
+                "train_flags": " ".join(train_flags),
+            }
+        )
         for name, entry_point, step_args in steps(args, output, train_flags):
             print(f"--- {name}", flush=True)
             with mlflow.start_run(experiment_id=experiment_id, run_name=name, nested=True):
-                code = entry_point(step_args)
+                try:
+                    code = entry_point(step_args)
+                except SystemExit as stopped:  # argparse of the step: a flag it does not take
+                    code = stopped.code if isinstance(stopped.code, int) else 2
             if code != 0:
                 print(f"error: the {name} step failed (exit code {code})", file=sys.stderr)
                 return code
@@ -156,3 +183,7 @@ def run(args: argparse.Namespace, *, experiment: str, train_flags: Mapping[str, 
     print(f"registration: {registration['reason']}")
     print(f"outputs in {output}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
