@@ -1,5 +1,5 @@
-"""What the slow tests of generated projects share: the shell commands of a project's data-science README,
-and the virtual environment the cv and nlp tests share, with how to run in it.
+"""What the slow tests of generated projects share: the shell commands of a project's data-science README, a
+virtual environment that runs them as a user would (``Venv``), and the one the cv and nlp tests share.
 
 Both project types pin the same torch and torchvision releases; installing them is most of the cost of
 those tests (minutes, several GB). So one environment is made per test session, torch and torchvision first,

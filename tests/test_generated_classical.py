@@ -12,7 +12,6 @@ so each environment is built once per test session.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from generated_projects import LEAKING, README, readme_commands
+from generated_projects import README, Venv, readme_commands
 
 # One combination per MLOps version; the other two answers vary so that every choice appears once.
 COMBINATIONS = {
@@ -35,35 +34,6 @@ RAI_ENVIRONMENT = Path(__file__).parent / "rai_environment"
 RAI_STAND_INS = {"mlflow-2": ["mlflow==2.16.2"], "newest-mlflow": []}
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("generated-classical")]
-
-
-class Venv:
-    """A virtual environment, the commands installed into it so far, and how to run commands in it."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.env = {name: value for name, value in os.environ.items() if name not in LEAKING}
-        self.env |= {
-            "VIRTUAL_ENV": str(path),
-            "PATH": f"{path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        }
-        self.env = {name: value for name, value in self.env.items() if not name.startswith("MLFLOW_")}
-
-    def run(self, command: str, cwd: Path, timeout: int) -> subprocess.CompletedProcess[str]:
-        """Run a shell command of the README as a user would, with this environment activated."""
-        result = subprocess.run(
-            ["bash", "-c", command],
-            cwd=cwd,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=timeout,
-            check=False,
-        )
-        assert result.returncode == 0, f"`{command}` failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-        return result
 
 
 class Venvs:
