@@ -165,6 +165,7 @@ def test_the_nlp_base_model_answer_reaches_local_runs_and_azure_ml_pipelines(cop
     for project in (cli_project, sdk_project):
         assert 'DEFAULT_BASE_MODEL = "FacebookAI/roberta-base"' in (project / "data-science/src/common.py").read_text()
     assert 'BASE_MODEL = "FacebookAI/roberta-base"' in (sdk_project / "mlops/azureml/model_settings.py").read_text()
+    assert "model.BASE_MODEL" in (sdk_project / "mlops/azureml/train/pipeline.py").read_text()
     assert "distilbert" not in (sdk_project / "mlops/azureml/README.md").read_text()
 
 

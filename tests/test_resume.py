@@ -125,6 +125,8 @@ def test_no_confirmation_and_nothing_saved_when_data_answers_every_question(
         "postfix": "0001",
         "key_vault_purge_protection": "true",
         "private_networking": "false",
+        "alert_email": "",
+        "retraining_schedule": "weekly",
         "remote_url": "",
     }
     shown = person(copier_template, tmp_path / "churn", {}, pretend=True, **given)
