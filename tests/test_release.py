@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import FACTORY_PATHS, FORK_ANSWERS, ROOT, cli, commit_all, copy_factory, git
 from copier import run_copy, run_update
 from test_migrations import NEW, OLD, TEAM_LINE, as_before_the_move
@@ -377,7 +378,8 @@ def test_a_project_made_before_any_release_is_updated_by_hand_to_the_first(facto
     """docs/releasing.md, "Projects made before the first release": update.py explains, the hand update works."""
     project, _ = copy_project(str(factory_before_the_move), tmp_path / "project", capfd)
     commit = git(factory_before_the_move, "rev-parse", "--short", "HEAD")
-    assert f"_commit: {commit}" in (project / ".copier-answers.yml").read_text()
+    # Parsed, not searched: a short commit id made only of digits is written quoted.
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == commit
     edit_the_script_that_moves(project)
     release_1_0_0(factory_before_the_move)
 
