@@ -101,7 +101,7 @@ def _scan_github(text: str, file: str, found: CiExpectations) -> None:
         for name in GITHUB_VARIABLE.findall(line):
             _note(found.variables, name, file)
         environment = GITHUB_ENVIRONMENT.match(line)
-        if environment and environment[1] != "name:":
+        if environment:
             _note(found.environments, environment[1], file)
         elif line.strip() == "environment:" and number + 1 < len(lines):
             name = GITHUB_ENVIRONMENT_NAME.match(lines[number + 1])
